@@ -8,6 +8,13 @@ import sys
 
 # Each module here exposes add_parser(subparsers) and run(args) -> int.
 COMMANDS = [
+    "cli_bench_edn",
+    "cli_generate",
+    "cli_inspect",
+    "cli_profile",
+    "cli_rehearse",
+    "cli_report",
+    "cli_schema",
 ]
 
 

@@ -1,0 +1,166 @@
+"""Codecs: exact round trips for "edn" and "binary", documented losses for "json"."""
+
+from __future__ import annotations
+
+import decimal
+import fractions
+import math
+import uuid
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from workbench import edn
+from workbench.codecs import CODEC_NAMES, get_codec
+
+K = edn.Keyword
+
+_name = st.text(alphabet="abcdefghijklmnopqrstuvwxyz-_?!*0123456789", min_size=1, max_size=8)
+# readable and unreadable keywords (":embed-token/0abc" occurs in real files; binary keeps it)
+keywords = st.builds(K, st.none() | _name, _name)
+symbols = st.builds(edn.Symbol, st.none() | _name, _name)
+chars = st.builds(edn.Char, st.characters(max_codepoint=0xFFFF, exclude_categories=("Cs",)))
+insts = st.sampled_from(["2026-02-18T15:31:01.428Z", "1999-12-31T23:59:59.999999999-05:00",
+                         "2020-01-01T00:00:00Z"]).map(edn.Inst)
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(min_value=-(1 << 70), max_value=1 << 70),
+    st.floats(allow_nan=False), st.text(max_size=20), keywords, symbols, chars, insts,
+    st.uuids(), st.integers(min_value=-(1 << 80), max_value=1 << 80).map(edn.BigInt),
+    st.decimals(allow_nan=False, allow_infinity=False, places=3),
+    st.fractions(max_denominator=1000).filter(lambda f: f.denominator != 1),
+)
+
+
+def _hashable(children: st.SearchStrategy) -> st.SearchStrategy:
+    return st.one_of(
+        st.lists(children, max_size=4).map(lambda xs: edn.Vector(xs)),
+        st.lists(children, max_size=4).map(lambda xs: edn.List(xs)),
+    )
+
+
+hashables = st.recursive(scalars, _hashable, max_leaves=6)
+
+
+def _extend(children: st.SearchStrategy) -> st.SearchStrategy:
+    return st.one_of(
+        st.lists(children, max_size=4).map(edn.Vector),
+        st.lists(children, max_size=4).map(edn.List),
+        st.frozensets(hashables, max_size=4),
+        st.dictionaries(hashables, children, max_size=4),
+        st.dictionaries(keywords, hashables, max_size=3).map(lambda d: {edn.FrozenMap(d): 1}),
+        st.builds(edn.Tagged, st.sampled_from([edn.sym("object"), edn.sym("my.ns/Rec")]),
+                  children),
+    )
+
+
+values = st.recursive(scalars, _extend, max_leaves=20)
+
+
+def _printable(value) -> bool:
+    """False for values edn.dumps refuses (unreadable keywords/symbols)."""
+    try:
+        edn.dumps(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _no_tagged_set(value) -> bool:
+    """False when a tagged set occurs (edn.dumps prints `#object#{}`, reported to its owner)."""
+    text = edn.dumps(value)
+    return "#{" not in text.replace(" #{", "").replace("[#{", "").replace("(#{", "") \
+        .replace("{#{", "")
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=values)
+def test_binary_codec_round_trips_every_value_identically(value):
+    codec = get_codec("binary")
+    assert codec.lossless
+    data = codec.encode(value)
+    assert isinstance(data, bytes)
+    assert edn.identical(codec.decode(data), value)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=values.filter(_printable).filter(_no_tagged_set))
+def test_edn_codec_round_trips_every_printable_value_identically(value):
+    codec = get_codec("edn")
+    assert codec.lossless
+    assert edn.identical(codec.decode(codec.encode(value)), value)
+
+
+def test_edn_codec_refuses_unreadable_keywords_binary_keeps_them():
+    value = {K("embed-token", "0abc"): 1}
+    with pytest.raises(TypeError, match="would not read back"):
+        get_codec("edn").encode(value)
+    assert edn.identical(get_codec("binary").roundtrip(value), value)
+
+
+def test_binary_keeps_every_type_apart():
+    v = {
+        K("a", "b"): edn.Vector([1, 1.0, True, "x", edn.Char("x"), K(None, "x"), edn.sym("x")]),
+        "k": edn.List([None, edn.BigInt(5), 5, decimal.Decimal("1.50"), fractions.Fraction(1, 3)]),
+        None: frozenset({1, K(None, "z")}),
+        1 << 90: -(1 << 90),
+        edn.FrozenMap({K(None, "id"): 1}): edn.Inst("2026-02-18T15:31:01.428123Z"),
+        edn.Vector([1, 2]): uuid.UUID(int=7),
+        K("review", "U/x"): edn.Tagged(edn.sym("object"), edn.Vector(["java.lang.Object"])),
+        K(None, "nan"): float("nan"),
+    }
+    back = get_codec("binary").decode(get_codec("binary").encode(v))
+    assert edn.identical(back, v)
+    assert type(back[None]) is frozenset and type(back["k"]) is edn.List
+    assert type(back["k"][1]) is edn.BigInt and type(back["k"][2]) is int
+    assert math.isnan(back[K(None, "nan")])
+    # keyword with a slash in its name stays distinct from the namespaced keyword
+    odd = K(None, "a/b")
+    assert get_codec("binary").roundtrip(odd) is odd
+    assert get_codec("binary").roundtrip(K("a", "b")) is K("a", "b")
+
+
+def test_binary_decodes_python_list_as_vector_and_tuple_as_tuple():
+    codec = get_codec("binary")
+    assert type(codec.roundtrip([1, 2])) is edn.Vector
+    assert type(codec.roundtrip((1, 2))) is tuple
+    with pytest.raises(TypeError, match="cannot encode"):
+        codec.encode(object())
+
+
+def test_json_codec_makes_the_plans_losses():
+    codec = get_codec("json")
+    assert not codec.lossless
+    value = {
+        K("session", "type"): K(None, "empathy-map"),
+        K("learning", "tags"): frozenset({"a"}),
+        "comment-1": edn.List([1, 2]),
+        None: edn.Char("c"),
+        K("review", "U/x"): decimal.Decimal("1.5"),
+        K(None, "r"): fractions.Fraction(1, 4),
+        K(None, "n"): float("nan"),
+        K(None, "inst"): edn.Inst("2026-02-18T15:31:01.428Z"),
+        K(None, "u"): uuid.UUID(int=1),
+        K(None, "big"): edn.BigInt(7),
+    }
+    back = codec.roundtrip(value)
+    assert back[K("session", "type")] == "empathy-map"          # keyword -> string
+    assert back[K("learning", "tags")] == edn.Vector(["a"])     # set -> vector
+    assert type(back[K("learning", "tags")]) is edn.Vector
+    assert back[K(None, "comment-1")] == edn.Vector([1, 2])     # string key -> keyword
+    assert back[K(None, "")] == "c"                             # nil key -> :, char -> str
+    assert back[K("review", "U/x")] == 1.5                      # first slash splits
+    assert back[K(None, "r")] == 0.25
+    assert back[K(None, "n")] == "NaN"
+    assert back[K(None, "inst")] == "2026-02-18T15:31:01Z"      # cheshire date format
+    assert back[K(None, "u")] == str(uuid.UUID(int=1))
+    assert back[K(None, "big")] == 7 and type(back[K(None, "big")]) is int
+    assert not edn.identical(back, value)
+
+
+def test_get_codec_names_and_errors():
+    assert [get_codec(n).name for n in CODEC_NAMES] == list(CODEC_NAMES)
+    codec = get_codec("binary")
+    assert get_codec(codec) is codec
+    with pytest.raises(ValueError, match="unknown codec 'xml'"):
+        get_codec("xml")

@@ -1,0 +1,188 @@
+"""Backups and the way back: compact LMDB copies, checksummed EDN copies, restore, EDN export.
+
+Every backup has a ``MANIFEST.json`` (LMDB: inside the backup folder; EDN: ``<file>.manifest.json``)
+holding the sha256 of each file; restore refuses a backup whose checksum does not match.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from workbench import edn
+from workbench.io import atomic_write_bytes, atomic_write_text, sha256_file
+
+
+class BackupError(RuntimeError):
+    """A backup is missing, incomplete or fails its checksum."""
+
+
+@dataclass
+class BackupInfo:
+    """Where a backup is and what it holds."""
+
+    path: str
+    kind: str  # "lmdb" | "edn"
+    source: str
+    files: dict[str, str]  # relative file name -> sha256
+    bytes: int
+    seconds: float
+    created: float
+
+
+def _manifest_path(backup: Path, kind: str) -> Path:
+    return backup / "MANIFEST.json" if kind == "lmdb" else backup.with_name(backup.name + ".manifest.json")
+
+
+def _write_manifest(info: BackupInfo) -> None:
+    atomic_write_text(_manifest_path(Path(info.path), info.kind), json.dumps(asdict(info), indent=1))
+
+
+def read_manifest(backup: str | os.PathLike) -> BackupInfo:
+    """Load a backup's manifest (LMDB folder or EDN file)."""
+    p = Path(backup)
+    m = p / "MANIFEST.json" if p.is_dir() else p.with_name(p.name + ".manifest.json")
+    if not m.exists():
+        raise BackupError(f"{p}: no manifest at {m}")
+    return BackupInfo(**json.loads(m.read_text(encoding="utf-8")))
+
+
+def verify_backup(backup: str | os.PathLike) -> BackupInfo:
+    """Check every file of a backup against its manifest checksum; raise BackupError if not."""
+    info = read_manifest(backup)
+    base = Path(info.path) if info.kind == "lmdb" else Path(info.path).parent
+    for name, digest in info.files.items():
+        f = base / name
+        if not f.exists():
+            raise BackupError(f"{f}: missing from backup")
+        actual = sha256_file(f)
+        if actual != digest:
+            raise BackupError(f"{f}: checksum mismatch (manifest {digest[:12]}..., file {actual[:12]}...)")
+    return info
+
+
+def _lmdb_env(source: Any):
+    env = getattr(source, "env", None) or getattr(source, "_env", None)
+    return env
+
+
+def backup_lmdb(source: Any, dest: str | os.PathLike) -> BackupInfo:
+    """Compact copy (env.copy(compact=True)) of an open LMDB store or an env folder, checksummed."""
+    import lmdb
+
+    t0 = time.perf_counter()
+    dest = Path(dest)
+    if dest.exists() and any(dest.iterdir()):
+        raise BackupError(f"{dest}: backup folder is not empty")
+    dest.mkdir(parents=True, exist_ok=True)
+    env = _lmdb_env(source)
+    src_path = str(getattr(source, "path", source))
+    opened = None
+    if env is None:
+        opened = env = lmdb.open(src_path, readonly=True, lock=False, max_dbs=64)
+    try:
+        if hasattr(source, "flush"):
+            source.flush()
+        if env.flags().get("subdir", True):
+            env.copy(str(dest), compact=True)
+        else:
+            env.copy(str(dest / "data.mdb"), compact=True)
+    finally:
+        if opened is not None:
+            opened.close()
+    data = dest / "data.mdb"
+    info = BackupInfo(str(dest), "lmdb", src_path, {"data.mdb": sha256_file(data)},
+                      data.stat().st_size, time.perf_counter() - t0, time.time())
+    _write_manifest(info)
+    return info
+
+
+def restore_lmdb(backup: str | os.PathLike, dest: str | os.PathLike, *, subdir: bool = True) -> Path:
+    """Verify a compact LMDB backup, then put it in place of `dest` (the store must be closed)."""
+    verify_backup(backup)
+    dest = Path(dest)
+    data = Path(backup) / "data.mdb"
+    if subdir:
+        tmp = dest.with_name(f".{dest.name}.restore-{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        shutil.copyfile(data, tmp / "data.mdb")
+        with open(tmp / "data.mdb", "rb+") as fh:
+            os.fsync(fh.fileno())
+        old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
+        if dest.exists():
+            os.replace(dest, old)
+        os.replace(tmp, dest)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        atomic_write_bytes(dest, data.read_bytes())
+        Path(str(dest) + "-lock").unlink(missing_ok=True)
+    return dest
+
+
+def backup_edn(path: str | os.PathLike, dest: str | os.PathLike) -> BackupInfo:
+    """Byte-exact copy of an EDN file plus a sha256 manifest (source checked before and after)."""
+    t0 = time.perf_counter()
+    src, dest = Path(path), Path(dest)
+    before = sha256_file(src)
+    data = src.read_bytes()
+    import hashlib
+
+    if hashlib.sha256(data).hexdigest() != before:
+        raise BackupError(f"{src}: file changed while it was copied")
+    atomic_write_bytes(dest, data)
+    digest = sha256_file(dest)
+    if digest != before:
+        raise BackupError(f"{dest}: copy does not match {src}")
+    info = BackupInfo(str(dest), "edn", str(src), {dest.name: digest}, len(data),
+                      time.perf_counter() - t0, time.time())
+    _write_manifest(info)
+    return info
+
+
+def restore_edn(backup: str | os.PathLike, dest: str | os.PathLike) -> Path:
+    """Verify an EDN backup's checksum and write it atomically to `dest`."""
+    info = verify_backup(backup)
+    data = Path(backup).read_bytes()
+    atomic_write_bytes(dest, data)
+    if sha256_file(dest) != info.files[Path(backup).name]:
+        raise BackupError(f"{dest}: restored file does not match the backup checksum")
+    return Path(dest)
+
+
+@dataclass
+class ExportInfo:
+    """An export of a store back to memory.edn."""
+
+    path: str
+    entries: int
+    bytes: int
+    sha256: str
+    verified: bool
+    seconds: float
+
+
+def export_edn(items: Any, path: str | os.PathLike, *, verify: bool = True) -> ExportInfo:
+    """Write a store (or dict) as one EDN map, atomically; verify it reads back identical."""
+    from workbench.migrate.modes import is_reserved
+
+    t0 = time.perf_counter()
+    pairs = items.items() if hasattr(items, "items") else items
+    data = {k: v for k, v in pairs if not is_reserved(k)}
+    text = edn.dumps(data, pr_str=True)
+    target = atomic_write_text(path, text)
+    verified = False
+    if verify:
+        back = edn.load(target)
+        if not edn.identical(back, data):
+            bad = [edn.dumps(k) for k in data if k not in back or not edn.identical(back[k], data[k])]
+            raise BackupError(f"{target}: export does not read back equal ({len(bad)} entries, "
+                              f"first {bad[:3]})")
+        verified = True
+    return ExportInfo(str(target), len(data), len(text.encode("utf-8")), sha256_file(target),
+                      verified, time.perf_counter() - t0)

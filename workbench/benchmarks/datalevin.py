@@ -1,0 +1,167 @@
+"""Benchmark: the real Datalevin (Datalog and KV shapes) beside the LMDB stores, on one memory.
+
+    python -m workbench.benchmarks.datalevin [--input data-samples/memory.edn] [--ops 300]
+
+Prints JVM start-up separately (it is paid once per process and excluded from every other
+figure), bulk-load throughput (entities/s, `put_many` in batches of 1000 for Datalevin), and the
+median per-operation latency of `get` and `put` (replacing an existing key with its value) and of
+each plan query. Without the datalevin extra it says so and prints the LMDB figures only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+def _median_ms(fn: Callable[[], Any], n: int) -> float:
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times) * 1000
+
+
+def _load_pairs(input_path: str | None, entries: int) -> tuple[Any, list[tuple[Any, Any]], str]:
+    from workbench.memory import load_memory
+    from workbench.paths import resolve_input
+
+    path = resolve_input(input_path)
+    if not Path(path).exists():
+        from workbench.generate import generate_memory
+
+        tmp = Path(tempfile.mkdtemp(prefix="bench-dl-input-")) / "memory.edn"
+        generate_memory(entries=entries, seed=0).write(tmp)
+        path, label = tmp, f"generated memory ({entries} entries; {input_path or 'sample'} absent)"
+    else:
+        label = str(path)
+    memory = load_memory(path)
+    return memory, [(e.key, e.value) for e in memory.entries], label
+
+
+def _stores(mapping: Any, with_datalevin: bool) -> list[tuple[str, Callable[[Path], Any]]]:
+    out: list[tuple[str, Callable[[Path], Any]]] = []
+    if with_datalevin:
+        from workbench.stores.datalevin_store import DatalevinStore
+
+        out.append(("datalevin-datalog",
+                    lambda p: DatalevinStore(p, shape="datalog", mapping=mapping)))
+        out.append(("datalevin-kv", lambda p: DatalevinStore(p, shape="kv")))
+    try:
+        from workbench.stores.lmdb_kv import LmdbKvStore
+
+        out.append(("lmdb-kv", lambda p: LmdbKvStore(p, map_size=1 << 30)))
+    except ImportError:
+        pass
+    try:
+        from workbench.stores.lmdb_entity import LmdbEntityStore
+
+        out.append(("lmdb-entity", lambda p: LmdbEntityStore(p, mapping=mapping,
+                                                             map_size=1 << 30)))
+    except ImportError:
+        pass
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print its figures."""
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--input", default=None, help="memory file (default data-samples/memory.edn)")
+    p.add_argument("--entries", type=int, default=2000,
+                   help="entries to generate when the input does not exist")
+    p.add_argument("--ops", type=int, default=300, help="operations per latency median")
+    p.add_argument("--query-runs", type=int, default=5, help="runs per query median")
+    p.add_argument("--seed", type=int, default=0)
+    args = p.parse_args(argv)
+
+    from workbench import datalevin as wdl
+    from workbench.queries import QUERIES, QUERY_DEFAULTS
+    from workbench.schema import get_mapping
+
+    with_dl = wdl.available()
+    if with_dl:
+        total = wdl.start_jvm()
+        rep = wdl.startup_report()
+        print(f"JVM start-up: {total:.1f} s (JVM {rep['jvm']:.1f} s + Clojure/Datalevin runtime "
+              f"{rep['runtime']:.1f} s), once per process, excluded from every figure below")
+    else:
+        try:
+            wdl.require()
+        except wdl.DatalevinUnavailable as exc:
+            print(f"Datalevin SKIPPED: {exc}")
+
+    memory, pairs, label = _load_pairs(args.input, args.entries)
+    t = time.perf_counter()
+    mapping = get_mapping("inferred", memory=memory)
+    print(f"input: {label}: {len(pairs)} entries; schema inferred in "
+          f"{time.perf_counter() - t:.1f} s ({len(mapping.schema.attributes)} attributes, "
+          "not timed below)")
+    rng = random.Random(args.seed)
+    sample = [pairs[rng.randrange(len(pairs))] for _ in range(args.ops)]
+
+    work = Path(tempfile.mkdtemp(prefix="bench-datalevin-"))
+    rows = []
+    try:
+        for name, opener in _stores(mapping, with_dl):
+            if name.startswith("datalevin"):  # warm the JIT on a throwaway database
+                with opener(work / f"{name}-warm") as warm:
+                    warm.put_many(pairs[:300])
+                    for k, v in pairs[:100]:
+                        warm.get(k)
+                        warm.put(k, v)
+            store = opener(work / name)
+            try:
+                t = time.perf_counter()
+                store.put_many(pairs)
+                store.flush()
+                load = time.perf_counter() - t
+                assert len(store) == len({k for k, _ in pairs}), name
+                it = iter(sample)
+                get_ms = _median_ms(lambda s=store, i=it: s.get(next(i)[0]), len(sample))
+                it2 = iter(sample)
+
+                def put(s: Any = store, i: Any = it2) -> None:
+                    k, v = next(i)
+                    s.put(k, v)
+
+                put_ms = _median_ms(put, len(sample))
+                q_ms = {}
+                for q in QUERIES:
+                    params = dict(QUERY_DEFAULTS[q])
+                    q_ms[q] = _median_ms(lambda s=store, q=q, pr=params: s.query(q, **pr),
+                                         args.query_runs)
+                rows.append((name, load, len(pairs) / load, get_ms, put_ms, q_ms))
+            finally:
+                store.close()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    print(f"{'store':<18} {'bulk load s':>11} {'entities/s':>11} {'get ms':>8} {'put ms':>8}")
+    for name, load, rate, get_ms, put_ms, _q in rows:
+        print(f"{name:<18} {load:>11.2f} {rate:>11,.0f} {get_ms:>8.3f} {put_ms:>8.3f}")
+    print("query medians (ms): " + ", ".join(QUERIES))
+    for name, *_rest, q_ms in rows:
+        print(f"  {name:<18} " + " ".join(f"{q_ms[q]:>9.2f}" for q in QUERIES))
+    base = {r[0]: r for r in rows}
+    for dl_name in ("datalevin-datalog", "datalevin-kv"):
+        for ref in ("lmdb-kv", "lmdb-entity"):
+            if dl_name in base and ref in base:
+                a, b = base[dl_name], base[ref]
+                print(f"ratio {dl_name}/{ref}: bulk load rate x{a[2] / b[2]:.2f}, "
+                      f"get x{a[3] / b[3]:.2f}, put x{a[4] / b[4]:.2f}")
+    if not with_dl:
+        print("Datalevin rows SKIPPED (extra not installed): pip install -e '.[datalevin]'")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

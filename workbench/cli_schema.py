@@ -1,0 +1,83 @@
+"""`workbench schema FILE --out schema.edn [--against plan-schema.edn]`: infer a Datalevin schema."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from workbench.paths import DEFAULT_INPUT
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register the `schema` sub-command."""
+    p = subparsers.add_parser("schema", help="infer a Datalevin schema map (EDN) from a memory",
+                              description=__doc__)
+    p.add_argument("file", nargs="?", default=None,
+                   help=f"memory file (default {DEFAULT_INPUT.name} sample)")
+    p.add_argument("--out", required=True, help="where to write the schema map (EDN)")
+    p.add_argument("--against", default=None,
+                   help="another schema map (e.g. data-samples/plan-schema.edn) to diff against")
+    p.add_argument("--codec", default="edn", choices=("edn", "json", "binary"),
+                   help="blob codec for :memory/value (default edn: lossless)")
+    p.add_argument("--check-datalevin", action="store_true",
+                   help="also load every entity into a throwaway Datalevin database with this "
+                        "schema, read each back and report what Datalevin refuses or changes "
+                        "(needs the datalevin extra)")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Infer, write the schema, print collisions/losses and the diff; exit 2 on missing input."""
+    from workbench.io import atomic_write_text
+    from workbench.memory import load_memory
+    from workbench.paths import resolve_input
+    from workbench.schema import (
+        Schema,
+        collision_report,
+        diff,
+        get_mapping,
+        infer_schema,
+        loss_report,
+    )
+
+    path = resolve_input(args.file)
+    if not Path(path).exists():
+        print(f"error: {path}: no such file", file=sys.stderr)
+        return 2
+    mem = load_memory(path)
+    schema = infer_schema(mem, blob_codec=args.codec)
+    atomic_write_text(args.out, schema.to_edn())
+    mapping = get_mapping("inferred", schema=schema, codec=args.codec)
+    col = collision_report(mem, mapping)
+    loss = loss_report(mem, mapping)
+    print(f"{len(schema.attributes)} typed attributes, {len(schema.blob_only)} kept in the blob; "
+          f"{len(col)} collisions, {len(loss)} losses ({args.codec} blob) -> {args.out}")
+    if args.against:
+        against = resolve_input(args.against)
+        try:
+            other = Schema.from_edn(Path(against).read_text(encoding="utf-8"), source=str(against))
+        except (OSError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        d = diff(other, schema)
+        print(f"diff {against} -> inferred: " + ", ".join(
+            f"{n} {c}" for c, n in d["change"].value_counts().items()) +
+            f"; {int((d['apply'] == 'reload').sum())} need a reload")
+        with __import__("pandas").option_context("display.width", 160, "display.max_rows", 500):
+            print(d.to_string(index=False))
+    if getattr(args, "check_datalevin", False):
+        from workbench.datalevin import DatalevinUnavailable, check_schema
+
+        try:
+            report = check_schema(mem, mapping)
+        except DatalevinUnavailable as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(report.summary())
+        if not report.problems.empty:
+            with __import__("pandas").option_context("display.width", 160, "display.max_rows", 200):
+                print(report.problems.to_string(index=False))
+        return 0 if report.ok else 1
+    return 0

@@ -1,0 +1,357 @@
+"""read_map_entries: salvage every readable entry of a damaged top-level map, with diagnostics.
+
+Policy (what the memory loader relies on):
+- an entry is returned when its key and value read; values clojure.edn itself refuses (unknown
+  tags such as `#object[...]` or records, `#"regex"`) are returned AND reported as "unreadable",
+  because the app loses the whole file on them;
+- an entry whose key is damaged (invalid token such as `:U/10x-...`, `::U/x`, `:presence/`, or a
+  key with a space `:projects/John Doe`) is not returned: its diagnostic names the intended key
+  (a Keyword that would not read back) and the reader resumes at the next entry;
+- an entry whose value is damaged is not returned; the diagnostic points at the bad token;
+- a repeated key is reported as "duplicate-key"; the first occurrence is kept;
+- a truncated tail is reported once as "unterminated" at the start of the cut entry;
+  every complete entry before it is returned.
+Diagnostic kinds: invalid-token, key-with-space, unterminated, odd-forms, duplicate-key,
+unrepresentable, unmatched-delimiter, unreadable, trailing-text, not-a-map, empty, invalid,
+invalid-utf8.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .errors import EdnSyntaxError, excerpt
+from .reader import (
+    _TOKEN_RE,
+    CLOSE,
+    EOF,
+    G_EOF,
+    G_KW,
+    G_LBRACE,
+    G_NSMAP,
+    G_RBRACE,
+    G_SYM,
+    _canon,
+    _freeze,
+    _lex_skip,
+    _ns_key,
+    _Reader,
+    _skip,
+)
+from .types import REGEX_TAG, Diagnostic, Keyword, MapEntry, Symbol, kw
+
+
+def _kind_of(exc: EdnSyntaxError) -> str:
+    r = exc.reason
+    if r.startswith("EOF"):
+        return "unterminated"
+    if r.startswith("Unmatched delimiter"):
+        return "unmatched-delimiter"
+    if r.startswith("Duplicate"):
+        return "unrepresentable" if "equal in Python" in r else "duplicate-key"
+    if "even number of forms" in r:
+        return "odd-forms"
+    if r.startswith(("Invalid", "Unsupported", "No dispatch", "Octal", "Reader tag", "Unknown")):
+        return "invalid-token"
+    return "invalid"
+
+
+def _lenient_key(token: str) -> Any:
+    """The key a damaged key token was meant to be (a Keyword that may not read back)."""
+    token = token.strip()
+    if token.startswith(":"):
+        return kw(token.lstrip(":") if token.startswith("::") else token)
+    return None
+
+
+class _Positions:
+    """Incremental char index -> (line, column, UTF-8 byte offset)."""
+
+    __slots__ = ("doc", "ascii", "ci", "bi", "li", "ls")
+
+    def __init__(self, doc: str) -> None:
+        self.doc = doc
+        self.ascii = doc.isascii()
+        self.ci = 0  # last char index
+        self.bi = 0  # its byte offset
+        self.li = 1  # its line
+        self.ls = 0  # char index where that line starts
+
+    def at(self, pos: int) -> tuple[int, int, int]:
+        """(line, column, byte offset) of char index pos."""
+        doc = self.doc
+        if pos < self.ci:
+            self.ci, self.bi, self.li, self.ls = 0, 0, 1, 0
+        nl = doc.count("\n", self.ci, pos)
+        if nl:
+            self.li += nl
+            self.ls = doc.rfind("\n", self.ci, pos) + 1
+        if self.ascii:
+            self.bi = pos
+        else:
+            self.bi += len(doc[self.ci : pos].encode("utf-8", "surrogatepass"))
+        self.ci = pos
+        return self.li, pos - self.ls + 1, self.bi
+
+
+def read_map_entries(
+    text: str | bytes,
+    *,
+    source: str = "<string>",
+    tags: Mapping[Any, Callable[[Any], Any]] | None = None,
+) -> tuple[list[MapEntry], list[Diagnostic]]:
+    """Every readable entry of a top-level map, and one Diagnostic per damaged stretch."""
+    diags: list[Diagnostic] = []
+    if isinstance(text, (bytes, bytearray, memoryview)):
+        data = bytes(text)
+        try:
+            doc = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            doc = data.decode("utf-8", "replace")
+            prefix = data[: exc.start].decode("utf-8", "replace")
+            line = prefix.count("\n") + 1
+            col = len(prefix) - (prefix.rfind("\n") + 1) + 1
+            diags.append(
+                Diagnostic(
+                    "invalid-utf8",
+                    "Invalid UTF-8 (replaced by U+FFFD; the app cannot read this file)",
+                    line,
+                    col,
+                    exc.start,
+                    repr(data[exc.start : exc.start + 8]),
+                    None,
+                )
+            )
+    else:
+        doc = text
+    return _Salvage(doc, source, tags, diags).run()
+
+
+class _Salvage:
+    def __init__(self, doc: str, source: str, tags: Any, diags: list[Diagnostic]) -> None:
+        self.doc = doc
+        self.reader = _Reader(source, tags, "keep")
+        self.reader.found = []
+        self.diags = diags
+        self.entries: list[MapEntry] = []
+        self.pos = _Positions(doc)
+
+    def diag(
+        self, kind: str, reason: str, at: int, text: str | None = None, key: Any = None
+    ) -> None:
+        line, col, off = self.pos.at(at)
+        if text is None:
+            text = excerpt(self.doc, at)
+        self.diags.append(Diagnostic(kind, reason, line, col, off, text, key))
+
+    def run(self) -> tuple[list[MapEntry], list[Diagnostic]]:
+        doc = self.doc
+        start = _skip(doc, 0)
+        m = _TOKEN_RE.match(doc, start)
+        g = m.lastindex
+        if g == G_EOF:
+            self.diag("empty", "The document holds no form (the app reads nil)", start, "")
+            return self.entries, self.diags
+        if g == G_LBRACE:
+            ns = None
+        elif g == G_NSMAP:
+            try:
+                ns = self.reader.namespace(m.group(g), doc, m.start(g))
+            except EdnSyntaxError as exc:
+                self.diag("not-a-map", exc.reason, start)
+                return self.entries, self.diags
+        else:
+            self.diag("not-a-map", "The document is not a map", start)
+            return self.entries, self.diags
+        end = self.entries_from(m.end(), ns, start)
+        if end is not None:
+            self.trailing(end)
+        self.diags.sort(key=lambda d: d.offset)
+        return self.entries, self.diags
+
+    def trailing(self, pos: int) -> None:
+        doc = self.doc
+        try:
+            v, vs, _ = self.reader.parse(doc, pos, True)
+        except EdnSyntaxError as exc:
+            self.diag("trailing-text", f"Text after the map: {exc.reason}", _skip(doc, pos))
+            return
+        if v is not EOF:
+            self.diag("trailing-text", "Text after the top-level map (the app ignores it)", vs)
+
+    def entries_from(self, pos: int, ns: str | None, map_start: int) -> int | None:
+        """Read entries until the closing brace; return the index after it (None at EOF)."""
+        doc = self.doc
+        parse = self.reader.parse
+        found = self.reader.found
+        entries = self.entries
+        seen: dict[Any, int] = {}
+        at = self.pos.at
+        while True:
+            # ---------------- key
+            try:
+                k, ks, ke = parse(doc, pos, True)
+            except EdnSyntaxError as exc:
+                found.clear()
+                pos = self.bad_key(exc, pos)
+                if pos < 0:
+                    return None
+                continue
+            if k is EOF:
+                self.diag(
+                    "unterminated",
+                    "The top-level map is not closed (file truncated?)",
+                    len(doc),
+                    "",
+                )
+                return None
+            if k is CLOSE:
+                return ke
+            if ns is not None:
+                k = _ns_key(k, ns)
+            # ---------------- value
+            try:
+                v, vs, ve = parse(doc, ke, True)
+            except EdnSyntaxError as exc:
+                found.clear()
+                pos = self.bad_value(exc, k, ks, ke)
+                if pos < 0:
+                    return None
+                continue
+            if v is EOF:
+                # a key token that runs to the very end may itself be cut short
+                self.truncated(ks, k if ke < len(doc) else None, "the value is missing")
+                return None
+            if v is CLOSE:
+                self.diag(
+                    "odd-forms",
+                    "Map has an odd number of forms: this key has no value",
+                    ks,
+                    doc[ks:ke],
+                    k,
+                )
+                return ve
+            if type(v) is Symbol and type(k) is Keyword and vs == ke + 1 and doc[ke] == " ":
+                spaced = self.key_with_space(k, ks, ke, vs, ve)
+                if spaced is not None:
+                    found.clear()
+                    pos = spaced
+                    continue
+            if found:
+                for tag, tpos in found:
+                    what = '#"regex"' if tag is REGEX_TAG else f"#{tag}"
+                    self.diag(
+                        "unreadable",
+                        f"{what} is not readable by clojure.edn (the app loses the whole file); "
+                        "the entry is kept",
+                        tpos,
+                        self.form_text(tpos),
+                        k,
+                    )
+                found.clear()
+            try:
+                prev = seen.get(k)
+            except TypeError:
+                k = _freeze(k)
+                prev = seen.get(k)
+            if prev is not None:
+                first = entries[prev]
+                if _canon(first.key) == _canon(k):
+                    self.diag(
+                        "duplicate-key",
+                        f"Duplicate key (clojure.edn refuses the file); the first occurrence at "
+                        f"line {first.line} is kept",
+                        ks,
+                        doc[ks:ke],
+                        k,
+                    )
+                else:
+                    self.diag(
+                        "unrepresentable",
+                        f"Key {k!r} is distinct in EDN from {first.key!r} but equal in Python, "
+                        "so it cannot be represented; the first is kept",
+                        ks,
+                        doc[ks:ke],
+                        k,
+                    )
+                pos = ve
+                continue
+            seen[k] = len(entries)
+            line, col, boff = at(ks)
+            _, _, bend = at(ve)
+            entries.append(MapEntry(k, v, doc[ks:ke], boff, bend - boff, line, col))
+            pos = ve
+
+    def form_text(self, at: int, limit: int = 80) -> str:
+        """The source text of the form at `at`, clipped to `limit` characters."""
+        end = _lex_skip(self.doc, at)
+        if end < 0 or end - at > limit:
+            return self.doc[at : at + limit] + "..."
+        return self.doc[at:end]
+
+    def truncated(self, ks: int, key: Any, why: str) -> int:
+        """Report the entry starting at ks as cut off by the end of the file; return -1."""
+        self.diag(
+            "unterminated", f"File ends inside this entry ({why}): file truncated?", ks, None, key
+        )
+        return -1
+
+    def bad_key(self, exc: EdnSyntaxError, pos: int) -> int:
+        """Report a key that does not read; return where the next entry starts (-1: EOF)."""
+        doc = self.doc
+        ks = _skip(doc, pos)
+        ke = _lex_skip(doc, ks)
+        ve = _lex_skip(doc, ke) if ke >= 0 else -1
+        if ve < 0:
+            return self.truncated(ks, None, exc.reason)
+        key = None
+        bad = exc.text or ""
+        if exc.reason.startswith("Invalid keyword") and doc[exc.pos : ke] == bad:
+            key = _lenient_key(bad)  # the key itself is the bad token
+        reason = exc.reason + ("; this entry is skipped" if key is not None else "")
+        self.diag(_kind_of(exc), reason, exc.pos, bad or None, key)
+        return ve
+
+    def bad_value(self, exc: EdnSyntaxError, k: Any, ks: int, ke: int) -> int:
+        """Report a value that does not read; return where the next entry starts (-1: EOF)."""
+        ve = _lex_skip(self.doc, ke)
+        if ve < 0:
+            return self.truncated(ks, k, f"{exc.reason} at line {exc.line}, column {exc.column}")
+        self.diag(
+            _kind_of(exc), exc.reason + "; this entry is skipped", exc.pos, exc.text or None, k
+        )
+        return ve
+
+    def key_with_space(self, k: Keyword, ks: int, ke: int, vs: int, ve: int) -> int | None:
+        """`:projects/John Doe {...}`: a keyword, bare symbols one space apart, then a value."""
+        doc = self.doc
+        words = [doc[vs:ve]]
+        pos = ve
+        while True:
+            m = _TOKEN_RE.match(doc, pos)
+            if m.lastindex == G_SYM and m.start(G_SYM) == pos + 1 and doc[pos] == " ":
+                words.append(m.group(G_SYM))
+                pos = m.end()
+                continue
+            break
+        m = _TOKEN_RE.match(doc, pos)
+        if m.lastindex in (G_KW, G_RBRACE, G_EOF):
+            return None
+        end = _lex_skip(doc, pos)
+        if end < 0:
+            return None
+        nxt = _TOKEN_RE.match(doc, end).lastindex
+        if nxt not in (G_KW, G_RBRACE, G_EOF):
+            return None
+        name = k.name + " " + " ".join(words)
+        key = Keyword(k.namespace, name)
+        self.diag(
+            "key-with-space",
+            "Key contains a space, so EDN reads it as a keyword and a symbol and every later "
+            "key/value pair shifts; this entry is skipped",
+            ks,
+            doc[ks:pos],
+            key,
+        )
+        return end

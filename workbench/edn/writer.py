@@ -1,0 +1,355 @@
+"""The EDN writer: iterative (no recursion limit), type dispatch, Clojure pr-str compatible."""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from .types import REGEX_TAG, BigInt, Char, FrozenMap, Inst, Keyword, List, Symbol, Tagged, Vector
+
+_ESC_RE = re.compile('["\\\\\n\t\r\b\f]')
+_ESC_TABLE = str.maketrans(
+    {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r", "\b": "\\b", "\f": "\\f"}
+)
+_CHAR_NAMES = {
+    "\n": "\\newline",
+    " ": "\\space",
+    "\t": "\\tab",
+    "\b": "\\backspace",
+    "\f": "\\formfeed",
+    "\r": "\\return",
+}
+# characters printed as \uXXXX in a char literal (unprintable or whitespace for Java)
+_CHAR_HEX_RE = re.compile(
+    "[\\x00-\\x20\\x7f-\\xa0\\u1680\\u2000-\\u200f\\u2028-\\u202f\\u205f-\\u206f\\u3000\\ufeff]"
+)
+
+
+class _Unwritable(Exception):
+    def __init__(self, obj: Any, why: str) -> None:
+        self.obj = obj
+        self.why = why
+
+
+def _w_str(s: str) -> str:
+    if _ESC_RE.search(s) is None:
+        return '"' + s + '"'
+    return '"' + s.translate(_ESC_TABLE) + '"'
+
+
+def _w_ident(k: Any) -> str:
+    e = k._edn
+    if e is None:
+        raise _Unwritable(k, f"{type(k).__name__} {k._str!r} would not read back (invalid EDN)")
+    return e
+
+
+def _w_int(n: int) -> str:
+    try:
+        return str(n)
+    except ValueError:  # more than 4300 digits
+        return _big_str(n)
+
+
+def _big_str(n: int) -> str:
+    neg = n < 0
+    n = -n if neg else n
+    chunks = []
+    base = 10**1000
+    while n:
+        n, r = divmod(n, base)
+        chunks.append(r)
+    out = str(chunks.pop()) + "".join(str(c).rjust(1000, "0") for c in reversed(chunks))
+    return ("-" if neg else "") + out
+
+
+def _w_float(x: float) -> str:
+    r = repr(x)
+    if "." in r or "e" in r:
+        return r
+    if r == "inf":
+        return "##Inf"
+    if r == "-inf":
+        return "##-Inf"
+    if r == "nan":
+        return "##NaN"
+    return r + ".0"
+
+
+def _w_decimal(d: Decimal) -> str:
+    if not d.is_finite():
+        raise _Unwritable(d, f"Decimal {d} has no EDN form")
+    return str(d) + "M"
+
+
+def _w_fraction(f: Fraction) -> str:
+    if f.denominator == 1:
+        return _w_int(f.numerator)
+    return f"{_w_int(f.numerator)}/{_w_int(f.denominator)}"
+
+
+def _w_char(c: Char) -> str:
+    ch = c.char
+    named = _CHAR_NAMES.get(ch)
+    if named is not None:
+        return named
+    if _CHAR_HEX_RE.match(ch):
+        return f"\\u{ord(ch):04x}"
+    return "\\" + ch
+
+
+_SCALARS: dict[type, Any] = {
+    str: _w_str,
+    Keyword: _w_ident,
+    int: _w_int,
+    bool: lambda b: "true" if b else "false",
+    type(None): lambda _: "nil",
+    float: _w_float,
+    Symbol: _w_ident,
+    BigInt: lambda n: _w_int(int(n)) + "N",
+    Decimal: _w_decimal,
+    Fraction: _w_fraction,
+    Char: _w_char,
+    uuid.UUID: lambda u: f'#uuid "{u}"',
+    Inst: lambda i: f'#inst "{i.text}"',
+}
+
+_SEQ_OPEN = {Vector: "[", list: "[", tuple: "[", List: "("}
+_SEQ_CLOSE = {Vector: "]", list: "]", tuple: "]", List: ")"}
+_MAPS = (dict, FrozenMap)
+_SETS = (frozenset, set)
+
+
+def _lift_ns(d: Any) -> str | None:
+    """The namespace shared by every key (keywords/symbols), as Clojure's lift-ns; else None."""
+    ns = None
+    for k in d:
+        t = type(k)
+        if t is not Keyword and t is not Symbol:
+            return None
+        kns = k.namespace
+        if kns is None or (ns is not None and kns != ns):
+            return None
+        ns = kns
+        # stripped keys must read back as the same key (Clojure's printer does not check this)
+        if k._edn is None or "/" in k.name or t(None, k.name)._edn is None:
+            return None
+    if ns is None or ns == "_" or Symbol(None, ns)._edn is None:
+        return None
+    return ns
+
+
+class _Writer:
+    __slots__ = ("nsmaps", "entry_sep", "sort_keys")
+
+    def __init__(self, style: str, pr_str: bool, sort_keys: bool) -> None:
+        if style not in ("plain", "nsmaps"):
+            raise ValueError("style must be 'plain' or 'nsmaps'")
+        self.nsmaps = style == "nsmaps"
+        self.entry_sep = ", " if pr_str else " "
+        self.sort_keys = sort_keys
+
+    def lifts(self, d: Any) -> bool:
+        """True when this map prints as #:ns{...}."""
+        return self.nsmaps and bool(d) and _lift_ns(d) is not None
+
+    def key_text(self, k: Any) -> str:
+        """Printed form of a map key (any value)."""
+        f = _SCALARS.get(type(k))
+        if f is not None:
+            return f(k)
+        return self.write(k)
+
+    def sorted_items(self, d: Any) -> list:
+        """Map items sorted by the printed form of their keys."""
+        return sorted(d.items(), key=lambda kv: self.key_text(kv[0]))
+
+    def write(self, value: Any) -> str:
+        """The EDN text of value (iterative)."""
+        parts: list[str] = []
+        out = parts.append
+        scalars = _SCALARS
+        entry_sep = self.entry_sep
+        # frame: [iterator, closer, separator, first, is_map]
+        stack: list[list] = []
+        cur = value
+        while True:
+            # ---- write cur -------------------------------------------------------------------
+            t = type(cur)
+            f = scalars.get(t)
+            if f is not None:
+                out(f(cur))
+            elif t is dict or t is FrozenMap:
+                ns = _lift_ns(cur) if self.nsmaps and cur else None
+                items = self.sorted_items(cur) if self.sort_keys else cur.items()
+                if ns is not None:
+                    out("#:" + ns + "{")
+                    items = [(_strip(k), v) for k, v in items]
+                else:
+                    out("{")
+                stack.append([iter(items), "}", entry_sep, True, 1])
+            elif t in _SEQ_OPEN:
+                out(_SEQ_OPEN[t])
+                stack.append([iter(cur), _SEQ_CLOSE[t], " ", True, 0])
+            elif t is frozenset or t is set:
+                # elements are written one by one, then sorted: output does not depend on hashing
+                stack.append([iter(cur), "}", " ", True, 2, [], parts])
+            elif t is Tagged:
+                tag = cur.tag
+                v = cur.value
+                if tag is REGEX_TAG:
+                    if type(v) is not str:
+                        raise _Unwritable(cur, "a regex tag needs a str pattern")
+                    out('#"' + v + '"')
+                else:
+                    tt = _w_ident(tag)
+                    if not tt[0].isalpha():
+                        raise _Unwritable(cur, f"tag {tt!r} must start with a letter")
+                    vt = type(v)
+                    if vt in _SEQ_OPEN or vt is str or (vt in _MAPS and not self.lifts(v)):
+                        out("#" + tt)
+                    else:
+                        out("#" + tt + " ")
+                    cur = v
+                    continue
+            else:
+                raise _Unwritable(cur, f"cannot write {t.__module__}.{t.__qualname__} as EDN")
+            # ---- find the next value ----------------------------------------------------------
+            while stack:
+                frame = stack[-1]
+                it = frame[0]
+                sep = frame[2]
+                first = frame[3]
+                nxt = _END
+                kind = frame[4]
+                if kind == 2:
+                    texts = frame[5]
+                    if not first:  # the element written since the last visit is complete
+                        texts.append("".join(parts))
+                    for v in it:
+                        f = scalars.get(type(v))
+                        if f is not None:
+                            texts.append(f(v))
+                        else:
+                            parts = []
+                            out = parts.append
+                            nxt = v
+                            break
+                    if nxt is _END:
+                        parts = frame[6]
+                        out = parts.append
+                        texts.sort()
+                        out("#{" + " ".join(texts) + "}")
+                        stack.pop()
+                        continue
+                elif kind == 1:
+                    for k, v in it:
+                        if first:
+                            first = False
+                        else:
+                            out(sep)
+                        kf = scalars.get(type(k))
+                        out(kf(k) if kf is not None else self.write(k))
+                        out(" ")
+                        f = scalars.get(type(v))
+                        if f is not None:
+                            out(f(v))
+                        else:
+                            nxt = v
+                            break
+                else:
+                    for v in it:
+                        if first:
+                            first = False
+                        else:
+                            out(sep)
+                        f = scalars.get(type(v))
+                        if f is not None:
+                            out(f(v))
+                        else:
+                            nxt = v
+                            break
+                if nxt is _END:
+                    out(frame[1])
+                    stack.pop()
+                else:
+                    frame[3] = False
+                    cur = nxt
+                    break
+            else:
+                return "".join(parts)
+
+
+_END = object()
+
+
+class _StrippedKey:
+    """A key printed without its namespace inside #:ns{...}."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _strip(k: Any) -> Any:
+    return _StrippedKey((":" if type(k) is Keyword else "") + k.name)
+
+
+_SCALARS[_StrippedKey] = lambda s: s.text
+
+
+def find_path(root: Any, target: Any) -> list | None:
+    """The path (keys and indexes) from root to the object target (by identity), or None."""
+    stack: list[tuple[Any, list]] = [(root, [])]
+    seen: set[int] = set()
+    while stack:
+        obj, path = stack.pop()
+        if obj is target:
+            return path
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        t = type(obj)
+        if t is dict or t is FrozenMap:
+            for k, v in obj.items():
+                stack.append((k, [*path, k]))
+                stack.append((v, [*path, k]))
+        elif t in _SEQ_OPEN:
+            for i, v in enumerate(obj):
+                stack.append((v, [*path, i]))
+        elif t is frozenset or t is set:
+            for v in obj:
+                stack.append((v, [*path, v]))
+        elif t is Tagged:
+            stack.append((obj.value, [*path, obj.tag]))
+    return None
+
+
+def dumps(
+    value: Any, *, style: str = "plain", pr_str: bool = False, sort_keys: bool = False
+) -> str:
+    """EDN text of value; style "nsmaps" prints #:ns{...}; pr_str=True puts ", " between entries."""
+    w = _Writer(style, pr_str, sort_keys)
+    try:
+        return w.write(value)
+    except _Unwritable as exc:
+        path = find_path(value, exc.obj)
+        where = "[" + " ".join(_path_text(p) for p in path) + "]" if path is not None else "?"
+        raise TypeError(f"{exc.why} (at path {where})") from None
+
+
+def _path_text(p: Any) -> str:
+    try:
+        return dumps(p)
+    except TypeError:
+        return repr(p)
+
+
+def is_nan(x: Any) -> bool:
+    """True for a float NaN."""
+    return type(x) is float and math.isnan(x)

@@ -1,0 +1,210 @@
+"""One LMDB key per memory entry (py-lmdb): printed key -> codec-encoded value.
+
+Durability modes map to LMDB's flags: ``sync`` (fsync data and meta page on every commit),
+``nometasync`` (fsync data, meta page lazily: a crash may lose the last commit, never corrupts),
+``nosync`` (no fsync: the OS writes when it likes). The map grows by itself: a write that hits
+``MapFullError`` doubles the map size and retries its transaction.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import lmdb
+
+from workbench.codecs import Codec, get_codec
+from workbench.stores.base import MISSING, Store
+from workbench.stores.keys import decode_key, encode_key
+
+__all__ = ["LmdbKvStore", "DURABILITY", "lmdb_flags"]
+
+DURABILITY = {
+    "sync": {"sync": True, "metasync": True},
+    "nometasync": {"sync": True, "metasync": False},
+    "nosync": {"sync": False, "metasync": False},
+}
+
+
+def lmdb_flags(durability: str) -> dict[str, bool]:
+    """lmdb.open() keyword flags for a durability mode."""
+    try:
+        return dict(DURABILITY[durability])
+    except KeyError:
+        raise ValueError(f"durability must be one of {', '.join(DURABILITY)}, not {durability!r}") \
+            from None
+
+
+class LmdbKvStore(Store):
+    """Key-value store on LMDB with a pluggable value codec."""
+
+    def __init__(self, path: str | os.PathLike, codec: str | Codec = "binary",
+                 durability: str = "sync", map_size: int = 64 << 20, batch_size: int = 10_000,
+                 readonly: bool = False) -> None:
+        """Open (or create) the LMDB environment folder at `path`."""
+        super().__init__()
+        self.path = Path(path)
+        self.codec = get_codec(codec)
+        self.durability = durability
+        self.batch_size = max(1, int(batch_size))
+        self.name = f"lmdb-kv-{self.codec.name}"
+        if not readonly:
+            self.path.mkdir(parents=True, exist_ok=True)
+        self.env = lmdb.open(
+            str(self.path), map_size=int(map_size), subdir=True, readonly=readonly,
+            max_dbs=2, lock=True, readahead=False, **lmdb_flags(durability),
+        )
+        self._encode = self.codec.encode
+        self._decode = self.codec.decode
+        self.map_growths = 0
+        self._closed = False
+
+    # ------------------------------------------------------------------------ helpers
+    def _grow(self) -> None:
+        info = self.env.info()
+        self.env.set_mapsize(info["map_size"] * 2)
+        self.map_growths += 1
+
+    def _write(self, body: Callable[[lmdb.Transaction], Any]) -> Any:
+        """Run body in one write transaction, doubling the map and retrying when it is full."""
+        while True:
+            try:
+                with self.env.begin(write=True) as txn:
+                    return body(txn)
+            except lmdb.MapFullError:
+                self._grow()
+
+    # ---------------------------------------------------------------------- interface
+    def lookup(self, key: Any) -> Any:
+        """Decoded value, or MISSING."""
+        kb = encode_key(key)
+        with self.env.begin(buffers=True) as txn:
+            raw = txn.get(kb)
+            if raw is None:
+                return MISSING
+            return self._decode(raw)
+
+    def get(self, key: Any, default: Any = MISSING) -> Any:
+        """Value under `key` (one read transaction, decode inside it)."""
+        kb = encode_key(key)
+        with self.env.begin(buffers=True) as txn:
+            raw = txn.get(kb)
+            if raw is not None:
+                return self._decode(raw)
+        if default is MISSING:
+            raise KeyError(key)
+        return default
+
+    def get_raw(self, key: Any) -> bytes | None:
+        """Encoded value bytes (no decode), or None when absent."""
+        with self.env.begin() as txn:
+            return txn.get(encode_key(key))
+
+    def put(self, key: Any, value: Any) -> None:
+        """Store one value in its own (durable per mode) transaction."""
+        kb = encode_key(key)
+        vb = self._encode(value)
+        self._write(lambda txn: txn.put(kb, vb))
+
+    def put_many(self, items: Iterable[tuple[Any, Any]] | dict) -> int:
+        """Encode everything, then write in transactions of batch_size entries."""
+        pairs = items.items() if isinstance(items, dict) else items
+        encoded = [(encode_key(k), self._encode(v)) for k, v in pairs]
+        step = self.batch_size
+        for start in range(0, len(encoded), step):
+            chunk = encoded[start : start + step]
+            self._write(lambda txn, chunk=chunk: txn.cursor().putmulti(chunk))
+        return len(encoded)
+
+    def delete(self, key: Any) -> bool:
+        """Remove `key`; True when it was present."""
+        kb = encode_key(key)
+        return bool(self._write(lambda txn: txn.delete(kb)))
+
+    def update(self, key: Any, fn: Callable[[Any], Any], default: Any = None) -> Any:
+        """Read, apply fn, write back: all inside one write transaction (atomic)."""
+        kb = encode_key(key)
+
+        def body(txn: lmdb.Transaction) -> Any:
+            raw = txn.get(kb)
+            new = fn(default if raw is None else self._decode(raw))
+            txn.put(kb, self._encode(new))
+            return new
+
+        return self._write(body)
+
+    def items(self) -> Iterator[tuple[Any, Any]]:
+        """All (key, value) pairs in key order, read in one transaction."""
+        with self.env.begin(buffers=True) as txn:
+            rows = [(decode_key(k), self._decode(v)) for k, v in txn.cursor()]
+        return iter(rows)
+
+    def keys(self) -> Iterator[Any]:
+        """All keys in key order."""
+        with self.env.begin() as txn:
+            rows = [decode_key(k) for k in txn.cursor().iternext(keys=True, values=False)]
+        return iter(rows)
+
+    def search(self, text: str) -> list[tuple[Any, Any]]:
+        """Case-insensitive substring search; EDN-coded values are searched as stored text."""
+        from workbench.queries import matches, printed
+
+        needle = text.lower()
+        hits = []
+        with self.env.begin(buffers=True) as txn:
+            for kb, vb in txn.cursor():
+                key = decode_key(kb)
+                if self.codec.name == "edn":
+                    if needle in printed(key).lower() or needle in bytes(vb).decode("utf-8").lower():
+                        hits.append((key, self._decode(vb)))
+                    continue
+                value = self._decode(vb)
+                if matches(needle, key, value):
+                    hits.append((key, value))
+        hits.sort(key=lambda kv: printed(kv[0]))
+        return hits
+
+    def __contains__(self, key: Any) -> bool:
+        with self.env.begin() as txn:
+            return txn.get(encode_key(key)) is not None
+
+    def __len__(self) -> int:
+        return int(self.env.stat()["entries"])
+
+    def clear(self) -> None:
+        """Remove every key (one transaction)."""
+        def body(txn: lmdb.Transaction) -> None:
+            txn.drop(self.env.open_db(txn=txn), delete=False)
+
+        self._write(body)
+
+    def flush(self) -> None:
+        """Force an fsync of the environment (meaningful in nosync/nometasync modes)."""
+        if not self._closed:
+            self.env.sync(True)
+
+    def close(self) -> None:
+        """Sync and close the environment."""
+        if self._closed:
+            return
+        try:
+            self.env.sync(True)
+        except lmdb.Error:
+            pass
+        self.env.close()
+        self._closed = True
+
+    def file_size(self) -> int:
+        """Size of data.mdb in bytes (pages used so far)."""
+        data = self.path / "data.mdb"
+        return data.stat().st_size if data.exists() else 0
+
+    def stats(self) -> dict[str, Any]:
+        """LMDB stat + info (entries, depth, pages, map size, growths)."""
+        out = dict(self.env.stat())
+        out.update(self.env.info())
+        out["map_growths"] = self.map_growths
+        return out
+
