@@ -274,8 +274,11 @@ def test_bad_inst(text: str) -> None:
 def test_uuid() -> None:
     u = loads('#uuid "F81D4FAE-7DEC-11D0-A765-00A0C91E6BF6"')
     assert u == uuid.UUID("f81d4fae-7dec-11d0-a765-00a0c91e6bf6")
+    assert loads('#uuid "1-2-3-4-5"') == uuid.UUID("00000001-0002-0003-0004-000000000005")
     with pytest.raises(EdnSyntaxError, match="uuid"):
         loads('#uuid "not-a-uuid"')
+    with pytest.raises(EdnSyntaxError, match="uuid"):
+        loads('#uuid "f81d4fae7dec11d0a76500a0c91e6bf6"')
     with pytest.raises(EdnSyntaxError):
         loads("#uuid 5")
 

@@ -140,6 +140,21 @@ def test_nsmaps_style() -> None:
         assert identical(loads(dumps(value, style="nsmaps")), value)
 
 
+def test_container_subclasses_are_written_as_their_base() -> None:
+    from collections import OrderedDict, namedtuple
+
+    pt = namedtuple("pt", "x y")
+    v = OrderedDict([(kw("a"), pt(1, 2)), (kw("b"), {3})])
+    assert dumps(v) == "{:a [1 2] :b #{3}}"
+    with pytest.raises(TypeError, match="IntFlag|Color"):
+        import enum
+
+        class Color(enum.IntFlag):
+            RED = 1
+
+        dumps([Color.RED])
+
+
 def test_sort_keys() -> None:
     v = {kw("b"): 1, kw("a"): 2, "c": 3, 1: 4}
     assert dumps(v, sort_keys=True) == '{"c" 3 1 4 :a 2 :b 1}'

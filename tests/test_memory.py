@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from workbench import edn
 from workbench.classify import UNCLASSIFIED, Rule
 from workbench.cli import main as cli_main
-from workbench.generate import DAMAGE_KINDS, generate_memory
+from workbench.generate import DAMAGE_KINDS, check_salvage, generate_memory
 from workbench.io import sha256_file
-from workbench.memory import load_memory, memory_from_text
+from workbench.memory import damage_kind, load_memory, memory_from_text
 
 K = edn.Keyword
 
@@ -28,6 +28,8 @@ def clean(tmp_path_factory):
 
 def _check_salvage(g, m) -> None:
     """Every clean entry recovered identical; every damage reported at its true line and column."""
+    report = check_salvage(g, m)
+    assert report == {k: [] for k in report}, report
     got = m.as_dict()
     missing = [str(e.key) for e in g.truth.clean_entries() if e.key not in got]
     assert missing == []
@@ -37,9 +39,10 @@ def _check_salvage(g, m) -> None:
         t = next((t for t in g.truth.entries if t.clean and t.key == e.key), None)
         if t is not None:
             assert (e.line, e.column, e.offset, e.length) == (t.line, t.column, t.offset, t.length)
-    found = {(d.line, d.column) for d in m.diagnostics}
+    found = {(d.line, d.column): damage_kind(d) for d in m.diagnostics}
     for d in g.truth.damages:
         assert (d.line, d.column) in found, (d, m.diagnostics)
+        assert found[(d.line, d.column)] == d.kind  # named like the generator's damage
 
 
 def test_clean_file_loads_identical_and_is_not_written(clean) -> None:
@@ -125,6 +128,25 @@ def test_unstable_keys() -> None:
     assert "written-in-nsmap" in set(df2[df2["key"] == ":alex/x"]["reason"])
     assert set(m2.unstable_keys(nsmap=False)["key"]) == {":alex/x"}
     assert ":review/y" not in set(df2[df2["reason"] == "written-in-nsmap"]["key"])
+
+
+def test_check_salvage_notices_a_lost_entry_and_an_unreported_damage() -> None:
+    g = generate_memory(entries=40, seed=35, damage=["object"])
+    m = memory_from_text(g.text)
+    assert check_salvage(g, m) == {k: [] for k in check_salvage(g, m)}
+    m.entries.pop(3)
+    m.diagnostics.clear()
+    report = check_salvage(g, m)
+    assert len(report["missing"]) == 1 and len(report["unreported"]) == 1
+
+
+def test_key_instability_of_keys_that_cannot_be_printed() -> None:
+    from workbench.memory import key_instability
+
+    reasons = [r for r, _, _ in key_instability(K("davidwu", "10x-onboarding"))]
+    assert reasons == ["unreadable-when-printed"]
+    assert key_instability(K("davidwu", "fine")) == []
+    assert key_instability("string key") == []
 
 
 def test_frames_records_and_search(clean) -> None:

@@ -89,7 +89,9 @@ WRITE_OPS = {"save_value", "delete_value", "update", "clear"}
 
 
 def _fixture_stores() -> tuple[DictStore, DictStore]:
-    e = DictStore({K(":a"): "edn-a", K(":only/edn"): "E", K(":f"): "edn-f", K(":n"): "edn-n"}, "edn")
+    e = DictStore(
+        {K(":a"): "edn-a", K(":only/edn"): "E", K(":f"): "edn-f", K(":n"): "edn-n"}, "edn"
+    )
     n = DictStore({K(":a"): "new-a", K(":only/new"): "N", K(":f"): False, K(":n"): None}, "new")
     return e, n
 
@@ -144,7 +146,9 @@ def test_mode_operation_cell(mode: str, op: str):
         assert got == want
     elif op == "search":
         got = dict(mm.search("only"))
-        want = {k: v for name in reversed(reads) for k, v in before[name].items() if "only" in str(k)}
+        want = {
+            k: v for name in reversed(reads) for k, v in before[name].items() if "only" in str(k)
+        }
         assert got == want
     for name, s in stores.items():
         if op in WRITE_OPS and name in writes:
@@ -245,8 +249,11 @@ def _source(n: int = 120) -> DictStore:
     data = {}
     for i in range(n):
         ns = ("presence", "projects", "davidwu", "misc")[i % 4]
-        data[K(f":{ns}/k{i:04d}")] = {K(":i"): i, K(":tags"): frozenset({"a", f"t{i}"}),
-                                      K(":l"): edn.List((i, None))}
+        data[K(f":{ns}/k{i:04d}")] = {
+            K(":i"): i,
+            K(":tags"): frozenset({"a", f"t{i}"}),
+            K(":l"): edn.List((i, None)),
+        }
     data[K(":nil/value")] = None
     data[K(":false/value")] = False
     return DictStore(data, "edn")
@@ -273,6 +280,7 @@ def test_migrator_resumes_after_stop_and_is_idempotent():
     r2 = Migrator(src, tgt, batch_size=10, progress=False).run()
     assert r2.resumed_from == 40 and r2.copied == len(src.data) - 40 and r2.done
     assert validate(src, tgt).ok
+
     def user_data():
         return {k: v for k, v in tgt.data.items() if k != CHECKPOINT_KEY}
 
@@ -332,7 +340,7 @@ def test_background_migrator_with_live_traffic_keeps_stores_equal():
     m.start()
     keys = list(src.data)
     i = 0
-    while m._thread.is_alive() or i < 300:
+    while m.running or i < 300:
         k = keys[(i * 37) % len(keys)]
         if i % 5 == 0:
             ledger.delete_value(k)
@@ -419,6 +427,7 @@ def _writes(tag: str):
         ledger.update(K(":presence/k0000"), lambda v: edn.Vector((tag, v)))
         ledger.delete_value(K(":projects/k0001"))
         ledger.save_value(K(":during/nil"), None)
+
     return during
 
 
@@ -444,8 +453,14 @@ def test_rollback_corruption_restarts_from_safe_point():
     def reopen(backup):
         return DictStore(backup, "new")
 
-    res = rollback_corruption(ledger, backup=safe, backup_generation=gen, reopen=reopen,
-                              during=_writes("corr"), resume_mode="dual-write")
+    res = rollback_corruption(
+        ledger,
+        backup=safe,
+        backup_generation=gen,
+        reopen=reopen,
+        during=_writes("corr"),
+        resume_mode="dual-write",
+    )
     assert res.ok, res.summary()
     assert ledger.memory.mode == "dual-write"
     assert validate(ledger.memory.stores["edn"], ledger.memory.stores["new"]).ok
@@ -496,8 +511,9 @@ def test_validation_fast_path_on_lmdb_agrees_with_slow_path(tmp_path):
     for r in (fast, slow):
         assert r.counts == {"missing": 1, "extra": 1, "lossy": 1, "different": 1}, r.counts
         assert r.matched == 49 and r.target_entries == 52
-    assert sorted((d.key, d.kind) for d in fast.discrepancies) == \
-        sorted((d.key, d.kind) for d in slow.discrepancies)
+    assert sorted((d.key, d.kind) for d in fast.discrepancies) == sorted(
+        (d.key, d.kind) for d in slow.discrepancies
+    )
 
 
 def test_reconcile_fixes_an_interrupted_dual_write():
@@ -513,3 +529,10 @@ def test_reconcile_fixes_an_interrupted_dual_write():
     assert not validate(src, tgt).ok
     assert reconcile(src, tgt) == {"copied": 2, "deleted": 1}
     assert validate(src, tgt).ok and tgt.data[CHECKPOINT_KEY] == "{}"
+
+
+def test_damaged_repair_log_error_names_file_line_and_column(tmp_path):
+    log = tmp_path / "repair.json"
+    log.write_text('[\n {"key": ":a", "op": "put",\n')
+    with pytest.raises(ValueError, match=r"repair.json: line \d+, column \d+"):
+        RepairLog(log)

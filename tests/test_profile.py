@@ -10,6 +10,8 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workbench import edn
 from workbench.profile import (
@@ -213,3 +215,23 @@ def test_unhashable_tagged_values_are_profiled():
     p = profile(recs([{A: tagged}, {A: tagged}]))
     row = p.attributes.set_index("path").loc[":a"]
     assert row["t_tagged"] == 2
+
+
+_leaf = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=8),
+                  st.sampled_from([K(None, "a"), K("x", "b"), edn.Symbol(None, "s")]))
+_tree = st.recursive(_leaf, lambda ch: st.one_of(
+    st.lists(ch, max_size=3).map(lambda xs: edn.Vector(tuple(xs))),
+    st.lists(ch, max_size=3).map(lambda xs: edn.List(tuple(xs))),
+    st.dictionaries(st.sampled_from([K(None, "a"), K("x", "b"), "s", None]), ch, max_size=3)),
+    max_leaves=10)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_tree, min_size=1, max_size=6))
+def test_type_histograms_add_up_property(values):
+    p = profile(recs(values))
+    a = p.attributes
+    type_cols = [c for c in a.columns if c.startswith("t_")]
+    assert (a[type_cols].sum(axis=1) == a["count"]).all()
+    assert a.set_index("path").loc["(value)", "count"] == len(values)
+    assert set(p.alerts["alert"]) <= set(ALERTS)

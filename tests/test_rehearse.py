@@ -40,8 +40,13 @@ def test_rehearse_kv_all_phases_consistent_and_input_untouched(sample, tmp_path)
     before = sha256_file(sample)
     res = rehearse(sample, tmp_path, mapping="kv", ops_per_phase=80, progress=False)
     assert sha256_file(sample) == before and not res.errors
-    assert [p.name for p in res.phases] == ["baseline", "1-preparation", "2-dual-write",
-                                           "3-read-cutover", "4-write-cutover"]
+    assert [p.name for p in res.phases] == [
+        "baseline",
+        "1-preparation",
+        "2-dual-write",
+        "3-read-cutover",
+        "4-write-cutover",
+    ]
     assert _metric(res, "data consistency")["pass"] and _metric(res, "completion")["pass"]
     for p in res.phases[2:]:
         assert p.validation["consistency"] == 100.0
@@ -65,20 +70,31 @@ def test_rehearse_inferred_lossless_and_plan_lossy(sample, tmp_path):
 
 
 def test_rehearse_with_every_fault_still_ends_consistent(sample, tmp_path):
-    res = rehearse(sample, tmp_path, mapping="kv", ops_per_phase=80, progress=False,
-                   batch_size=20, fault_rate=0.5,
-                   faults=["crash-during-copy", "failing-second-write", "full-disk"])
+    res = rehearse(
+        sample,
+        tmp_path,
+        mapping="kv",
+        ops_per_phase=80,
+        progress=False,
+        batch_size=20,
+        fault_rate=0.5,
+        faults=["crash-during-copy", "failing-second-write", "full-disk"],
+    )
     kinds = [k for _, k, _ in res.events]
     assert "fault" in kinds and "repair" in kinds
-    assert any("resumed at" in text for _, _, text in res.events)
+    texts = [text for _, _, text in res.events]
+    assert any("resumed at" in t for t in texts)
+    assert any("copy killed" in t for t in texts)  # crash during copy, resumed from checkpoint
+    assert any("MapFullError" in t for t in texts)  # the capped LMDB map really filled up
     assert _metric(res, "data consistency")["value"] == 100.0
     assert _metric(res, "completion")["value"] == 100.0
 
 
 @pytest.mark.parametrize("scenario", ["performance", "corruption", "instability"])
 def test_rehearse_rollback_scenarios_lose_nothing(sample, tmp_path, scenario):
-    res = rehearse(sample, tmp_path, mapping="kv", ops_per_phase=60, progress=False,
-                   rollback=scenario)
+    res = rehearse(
+        sample, tmp_path, mapping="kv", ops_per_phase=60, progress=False, rollback=scenario
+    )
     assert res.rollback["ok"], res.rollback
     assert _metric(res, f"rollback ({scenario})")["pass"]
 
@@ -122,8 +138,7 @@ def test_edn_backup_restore_and_export_round_trip(sample, tmp_path):
 def test_cli_rehearse(sample, tmp_path, capsys):
     from workbench.cli import main
 
-    code = main(["rehearse", str(sample), "--mapping", "kv", "--out", str(tmp_path),
-                 "--ops", "30"])
+    code = main(["rehearse", str(sample), "--mapping", "kv", "--out", str(tmp_path), "--ops", "30"])
     out = capsys.readouterr().out
     assert code in (0, 1) and "lmdb/kv" in out and "data consistency" in out
     assert (tmp_path / "rehearsal.md").exists() and (tmp_path / "rehearsal-lmdb-kv.json").exists()

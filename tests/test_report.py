@@ -281,6 +281,8 @@ def test_values_are_formatted_for_reading() -> None:
     assert fmt_value(True, "read_pass") == '<span class="pass">PASS</span>'
     assert fmt_value(False, "verdict") == '<span class="fail">FAIL</span>'
     assert fmt_value("fail", "x") == '<span class="fail">FAIL</span>'
+    assert fmt_value("PASS 0.12x EDN", "m") == '<span class="pass">PASS</span> 0.12x EDN'
+    assert fmt_value("passenger", "m") == "passenger"
     assert fmt_value(True, "quick") == "yes"
     assert fmt_value(2_097_152, "total_bytes") == "2,097,152 (2.0 MB)"
     assert fmt_value(0.25, "get_ratio") == "0.25&times;"
@@ -353,3 +355,4 @@ def test_verdicts_are_counted_where_keys_name_them() -> None:
     }
     assert count_verdicts(findings) == (2, 2)
     assert count_verdicts({"entries": 3}) == (0, 0)
+    assert count_verdicts({"get": "FAIL 55x EDN", "put": "PASS 0.1x EDN"}) == (1, 1)

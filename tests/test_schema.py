@@ -101,6 +101,14 @@ def test_inference_decisions_with_reasons():
     assert K("learning", "pattern") not in a
 
 
+def test_attribute_names_over_511_bytes_stay_in_the_blob():
+    long_kw = K("learning", "x" * 520)
+    ents = [learning(i, {long_kw: i}) for i in range(3)]
+    s = infer_schema(ents)
+    assert long_kw not in s.attributes
+    assert "TOO_LONG_FOR_KEY" in s.blob_only[long_kw]
+
+
 def test_container_records_become_component_subentities():
     projects = {"davidwu/p-1": {K("project", "id"): "davidwu/p-1",
                                 K("project", "status"): K(None, "draft"),
@@ -257,6 +265,19 @@ def test_plan_defects_on_the_default_sample_are_all_reported():
     assert loss["reason"].str.contains("keyword became string").any()
 
 
+def test_plan_defects_table_measures_every_defect_on_the_default_sample():
+    from workbench.schema import plan_defects
+
+    d = plan_defects(default_sample()).set_index("defect")["count"]
+    assert len(d) == 9
+    assert (d > 0).all(), d[d == 0]
+    assert d["classifier reads the keyword name only"] == len(default_sample().entries)
+    clean = [E(K("x", "a"), {K(None, "n"): 1})]
+    d2 = plan_defects(clean).set_index("defect")["count"]
+    assert d2["cache key drops the namespace"] == 0
+    assert d2["JSON: keyword values become strings"] == 0
+
+
 def test_plan_cache_key_drops_namespace_and_collides():
     ents = [entry(K("projects", "davidwu"), {}), entry(K("builder-sessions", "davidwu"), {}),
             entry(K("presence", "s1"), {}), entry(K("ops", "s1"), edn.Vector(())),
@@ -399,6 +420,18 @@ def test_datalevin_accepts_inferred_schema_and_reads_back_equal_values(dl, tmp_p
         assert types, "typed :session/type values are queryable"
     finally:
         conn.close()
+    # the plan's schema opens too, and its collisions really merge entities in Datalevin
+    plan = get_mapping("plan", now_ms=1_800_000_000_000)
+    conn = dl.connect(str(tmp_path / "plan"), dl.read_edn(plan.schema.to_edn()))
+    try:
+        ptx = to_tx_data(mem, plan)
+        for i in range(0, len(ptx), 500):
+            conn.transact(dl.read_edn(edn.dumps(edn.Vector(tuple(ptx[i:i + 500])))))
+        n = conn.query("[:find (count ?e) :where [?e :cache/key _]]")[0][0]
+        names = {t[K("cache", "key")] for t in ptx}
+        assert n == len(names) < len(mem.entries)
+    finally:
+        conn.close()
 
 
 
@@ -409,7 +442,12 @@ def test_cli_schema_writes_edn_and_diffs_against_plan(tmp_path, capsys):
     src = tmp_path / "memory.edn"
     generate_memory(entries=150, seed=4).write(src)
     out = tmp_path / "schema.edn"
-    assert main(["schema", str(src), "--out", str(out), "--against", str(PLAN_SCHEMA_PATH)]) == 0
+    reports = tmp_path / "reports"
+    assert main(["schema", str(src), "--out", str(out), "--against", str(PLAN_SCHEMA_PATH),
+                 "--reports", str(reports)]) == 0
+    assert {"losses-plan.csv", "collisions-plan.csv", "plan-defects.csv",
+            "diff-plan-inferred.csv"} <= {p.name for p in reports.iterdir()}
+    assert main(["schema", str(tmp_path / "nope.edn"), "--out", str(out)]) == 2
     s = Schema.from_edn(out.read_text())
     assert s.attributes[MEMORY_KEY].unique == "identity"
     text = capsys.readouterr().out

@@ -315,3 +315,19 @@ def test_differential_every_store_gives_identical_answers(tmp_path, generated):
     finally:
         for s in stores.values():
             s.close()
+
+
+def test_entity_store_map_grows_and_rolls_back_counters(tmp_path, generated):
+    s = LmdbEntityStore(tmp_path / "grow", mapping="inferred", durability="nosync",
+                        map_size=128 << 10, batch_size=500)
+    items = list(generated.items())[:300]
+    s.put_many(items)
+    assert s.map_growths >= 1
+    assert len(s) == 300
+    got = dict(s.items())
+    assert all(edn.identical(got[k], v) for k, v in items)
+    s.close()
+    with LmdbEntityStore(tmp_path / "grow", mapping="inferred") as again:  # counters persisted
+        again.put(K(None, "late"), 1)
+        assert len(again) == 301 and again.get(K(None, "late")) == 1
+        assert again.get(items[0][0]) is not None

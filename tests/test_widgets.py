@@ -36,6 +36,13 @@ def test_type_filter_and_search(mem) -> None:
     kinds = {mem.entries[r].data_type for r in ui.view["row"]}
     assert kinds == {"Embed"}
     assert len(ui.view) == sum(1 for e in mem.entries if e.data_type == "Embed")
+    assert set(ui.kind_filter.options) == {ALL, "embed-token", "webhook"}
+    ui.kind_filter.value = "webhook"
+    assert {mem.entries[r].kind for r in ui.view["row"]} == {"webhook"}
+    ui.type_filter.value = "Other"  # a new type resets the kind filter
+    assert ui.kind_filter.value == ALL and "unclassified" in ui.kind_filter.options
+    ui.kind_filter.value = "unclassified"
+    assert set(ui.view["key"]) == set(mem.unclassified()["key"])
     ui.type_filter.value = ALL
     ui.search.value = "LOCALHOST"
     assert list(ui.view["key"]) == [":config"]

@@ -36,11 +36,17 @@ class BackupInfo:
 
 
 def _manifest_path(backup: Path, kind: str) -> Path:
-    return backup / "MANIFEST.json" if kind == "lmdb" else backup.with_name(backup.name + ".manifest.json")
+    return (
+        backup / "MANIFEST.json"
+        if kind == "lmdb"
+        else backup.with_name(backup.name + ".manifest.json")
+    )
 
 
 def _write_manifest(info: BackupInfo) -> None:
-    atomic_write_text(_manifest_path(Path(info.path), info.kind), json.dumps(asdict(info), indent=1))
+    atomic_write_text(
+        _manifest_path(Path(info.path), info.kind), json.dumps(asdict(info), indent=1)
+    )
 
 
 def read_manifest(backup: str | os.PathLike) -> BackupInfo:
@@ -62,7 +68,9 @@ def verify_backup(backup: str | os.PathLike) -> BackupInfo:
             raise BackupError(f"{f}: missing from backup")
         actual = sha256_file(f)
         if actual != digest:
-            raise BackupError(f"{f}: checksum mismatch (manifest {digest[:12]}..., file {actual[:12]}...)")
+            raise BackupError(
+                f"{f}: checksum mismatch (manifest {digest[:12]}..., file {actual[:12]}...)"
+            )
     return info
 
 
@@ -96,13 +104,22 @@ def backup_lmdb(source: Any, dest: str | os.PathLike) -> BackupInfo:
         if opened is not None:
             opened.close()
     data = dest / "data.mdb"
-    info = BackupInfo(str(dest), "lmdb", src_path, {"data.mdb": sha256_file(data)},
-                      data.stat().st_size, time.perf_counter() - t0, time.time())
+    info = BackupInfo(
+        str(dest),
+        "lmdb",
+        src_path,
+        {"data.mdb": sha256_file(data)},
+        data.stat().st_size,
+        time.perf_counter() - t0,
+        time.time(),
+    )
     _write_manifest(info)
     return info
 
 
-def restore_lmdb(backup: str | os.PathLike, dest: str | os.PathLike, *, subdir: bool = True) -> Path:
+def restore_lmdb(
+    backup: str | os.PathLike, dest: str | os.PathLike, *, subdir: bool = True
+) -> Path:
     """Verify a compact LMDB backup, then put it in place of `dest` (the store must be closed)."""
     verify_backup(backup)
     dest = Path(dest)
@@ -139,8 +156,15 @@ def backup_edn(path: str | os.PathLike, dest: str | os.PathLike) -> BackupInfo:
     digest = sha256_file(dest)
     if digest != before:
         raise BackupError(f"{dest}: copy does not match {src}")
-    info = BackupInfo(str(dest), "edn", str(src), {dest.name: digest}, len(data),
-                      time.perf_counter() - t0, time.time())
+    info = BackupInfo(
+        str(dest),
+        "edn",
+        str(src),
+        {dest.name: digest},
+        len(data),
+        time.perf_counter() - t0,
+        time.time(),
+    )
     _write_manifest(info)
     return info
 
@@ -180,9 +204,18 @@ def export_edn(items: Any, path: str | os.PathLike, *, verify: bool = True) -> E
     if verify:
         back = edn.load(target)
         if not edn.identical(back, data):
-            bad = [edn.dumps(k) for k in data if k not in back or not edn.identical(back[k], data[k])]
-            raise BackupError(f"{target}: export does not read back equal ({len(bad)} entries, "
-                              f"first {bad[:3]})")
+            bad = [
+                edn.dumps(k) for k in data if k not in back or not edn.identical(back[k], data[k])
+            ]
+            raise BackupError(
+                f"{target}: export does not read back equal ({len(bad)} entries, first {bad[:3]})"
+            )
         verified = True
-    return ExportInfo(str(target), len(data), len(text.encode("utf-8")), sha256_file(target),
-                      verified, time.perf_counter() - t0)
+    return ExportInfo(
+        str(target),
+        len(data),
+        len(text.encode("utf-8")),
+        sha256_file(target),
+        verified,
+        time.perf_counter() - t0,
+    )

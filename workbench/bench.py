@@ -267,6 +267,7 @@ def machine_info() -> dict[str, Any]:
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_bytes": mem_kb * 1024 if mem_kb else None,
             "os": platform.platform(), "python": platform.python_version(),
             "implementation": platform.python_implementation(), "packages": versions,
+            "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
             "time_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
 
 
@@ -294,15 +295,17 @@ def _write_edn(path: Path, data: Mapping) -> None:
 
 
 def _populate(spec: StoreSpec, path: Path, data: dict) -> tuple[Store, float]:
-    """Open the store fresh and load data (EDN: write the file as the app would); load seconds."""
-    t0 = time.perf_counter()
+    """Open the store fresh and load data (EDN: write the file as the app would); seconds spent
+    loading (opening excluded)."""
     if spec.kind == "edn":
+        t0 = time.perf_counter()
         _write_edn(path, data)
-        store = spec.open(path)
-    else:
-        store = spec.open(path)
-        store.put_many(data)
-        store.flush()
+        dt = time.perf_counter() - t0
+        return spec.open(path), dt
+    store = spec.open(path)
+    t0 = time.perf_counter()
+    store.put_many(data)
+    store.flush()
     return store, time.perf_counter() - t0
 
 
@@ -531,7 +534,8 @@ def markdown_summary(result: BenchResult) -> str:
     m = result.machine
     lines = ["# Benchmark: the EDN file store against LMDB", "",
              f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, "
-             f"{', '.join(f'{k} {v}' for k, v in m['packages'].items())}; {m['time_utc']}.", "",
+             f"{', '.join(f'{k} {v}' for k, v in m['packages'].items())}; {m['time_utc']}; "
+             f"load average at the end {m.get('load_average')}.", "",
              f"Harness overhead: {result.overhead_ns:.0f} ns per timed operation.", ""]
     for entries, sub in df[~df["op"].isin(["put_many"])].groupby("entries", sort=True):
         lines += [f"## {entries} entries ({sub['dataset'].iloc[0]})", "",
@@ -594,7 +598,7 @@ def save_results(result: BenchResult, out_dir: str | os.PathLike, plots: bool = 
     return paths
 
 
-def findings(result: BenchResult) -> dict[str, Any]:
+def headline_findings(result: BenchResult) -> dict[str, Any]:
     """Headline figures for the report: ratios per op (largest size) and success-metric verdicts."""
     df = result.frame
     largest = df["entries"].max()

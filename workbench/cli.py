@@ -8,6 +8,7 @@ import sys
 
 # Each module here exposes add_parser(subparsers) and run(args) -> int.
 COMMANDS = [
+    "cli_bench",
     "cli_bench_edn",
     "cli_generate",
     "cli_inspect",

@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
     """Print the summary; 0 when clean, 1 when damage was found, 2 when the file is missing."""
     from workbench import edn
     from workbench.classify import printed_key
-    from workbench.memory import load_memory
+    from workbench.memory import damage_kind, load_memory
 
     try:
         m = load_memory(args.file, strict=args.strict, progress=False)
@@ -50,5 +50,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"{len(m.diagnostics)} diagnostic(s): the app would fail to read this file")
     for d in m.diagnostics:
         key = "" if d.key is None else f" key {printed_key(d.key)}"
-        print(f"{m.path}:{d.line}:{d.column}: {d.kind}: {d.reason}: {d.text[:80]!r}{key}")
+        dk = damage_kind(d)
+        kind = d.kind if dk == d.kind else f"{d.kind} ({dk})"
+        print(f"{m.path}:{d.line}:{d.column}: {kind}: {d.reason}: {d.text[:80]!r}{key}")
     return 1

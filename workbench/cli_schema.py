@@ -18,6 +18,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--out", required=True, help="where to write the schema map (EDN)")
     p.add_argument("--against", default=None,
                    help="another schema map (e.g. data-samples/plan-schema.edn) to diff against")
+    p.add_argument("--reports", default=None, metavar="DIR",
+                   help="also write collisions, losses, validation (plan and inferred), plan "
+                        "defects and the diff as CSV files into DIR")
     p.add_argument("--codec", default="edn", choices=("edn", "json", "binary"),
                    help="blob codec for :memory/value (default edn: lossless)")
     p.add_argument("--check-datalevin", action="store_true",
@@ -39,7 +42,10 @@ def run(args: argparse.Namespace) -> int:
         diff,
         get_mapping,
         infer_schema,
+        load_plan_schema,
         loss_report,
+        plan_defects,
+        validate,
     )
 
     path = resolve_input(args.file)
@@ -54,6 +60,20 @@ def run(args: argparse.Namespace) -> int:
     loss = loss_report(mem, mapping)
     print(f"{len(schema.attributes)} typed attributes, {len(schema.blob_only)} kept in the blob; "
           f"{len(col)} collisions, {len(loss)} losses ({args.codec} blob) -> {args.out}")
+    if args.reports:
+        out = Path(args.reports)
+        plan = get_mapping("plan")
+        tables = {
+            "collisions-inferred": col, "losses-inferred": loss,
+            "validation-inferred": validate(mem, mapping),
+            "collisions-plan": collision_report(mem, plan), "losses-plan": loss_report(mem, plan),
+            "validation-plan": validate(mem, plan), "plan-defects": plan_defects(mem, plan),
+            "schema-inferred": schema.to_frame(), "diff-plan-inferred": diff(load_plan_schema(),
+                                                                             schema),
+        }
+        for name, df in tables.items():
+            atomic_write_text(out / f"{name}.csv", df.to_csv(index=False))
+        print(f"{len(tables)} CSV reports in {out}")
     if args.against:
         against = resolve_input(args.against)
         try:

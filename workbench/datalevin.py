@@ -189,6 +189,9 @@ class _Clj:
         self.JDouble = jpype.JDouble
         self.JString = jpype.JString
         self._vars: dict[tuple[str, str], Any] = {}
+        self.Thread = J("java.lang.Thread")
+        self.loader = J("clojure.lang.RT").class_.getClassLoader()
+        self._tls = threading.local()
 
     def var(self, ns: str, name: str) -> Any:
         """The Clojure var ns/name (cached)."""
@@ -198,8 +201,17 @@ class _Clj:
         return v
 
     def core(self, name: str, *args: Any) -> Any:
-        """Call datalevin.core/<name> with Java arguments."""
+        """Call datalevin.core/<name> with Java arguments (from any Python thread)."""
+        if not getattr(self._tls, "ready", False):
+            self.attach_thread()
         return self.var("datalevin.core", name).invoke(*args)
+
+    def attach_thread(self) -> None:
+        """Give the calling thread Clojure's class loader as context loader: a Python thread
+        attached to the JVM has none, and Datalevin then fails with ClassNotFoundException
+        clojure/lang/RT (seen in the rehearsal's background copy)."""
+        self.Thread.currentThread().setContextClassLoader(self.loader)
+        self._tls.ready = True
 
     def kw(self, text: str) -> Any:
         """A Clojure keyword from its printed form without the colon (`db.type/string`)."""

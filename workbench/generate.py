@@ -1187,6 +1187,40 @@ def generate_memory(
     return Generated(text=text, value=value, truth=truth, seed=seed, style=style, clean=clean)
 
 
+def check_salvage(g: Generated, memory: Any) -> dict[str, list]:
+    """Compare a salvaged Memory with the generator's truth; every list is empty when it all holds.
+
+    missing: clean keys not recovered; different: recovered but not edn.identical;
+    misplaced: recovered at another line/column/offset/length; unreported: damages with no
+    diagnostic at their line and column; misnamed: reported under another damage name.
+    """
+    from workbench.memory import damage_kind
+
+    got = {e.key: e for e in memory.entries}
+    out: dict[str, list] = {
+        k: [] for k in ("missing", "different", "misplaced", "unreported", "misnamed")
+    }
+    for t in g.truth.entries:
+        if not t.clean:
+            continue
+        e = got.get(t.key)
+        if e is None:
+            out["missing"].append(t.key)
+            continue
+        if t.key in g.clean and not edn.identical(e.value, g.clean[t.key]):
+            out["different"].append(t.key)
+        if (e.line, e.column, e.offset, e.length) != (t.line, t.column, t.offset, t.length):
+            out["misplaced"].append(t.key)
+    found = {(d.line, d.column): d for d in memory.diagnostics}
+    for d in g.truth.damages:
+        diag = found.get((d.line, d.column))
+        if diag is None:
+            out["unreported"].append(d)
+        elif damage_kind(diag) != d.kind:
+            out["misnamed"].append((d, diag))
+    return out
+
+
 def _space_before_keyword(pieces: list[list[Any]]) -> None:
     """Keep each key-with-a-space entry followed by a keyword key (or the end of the map).
 
@@ -1194,18 +1228,24 @@ def _space_before_keyword(pieces: list[list[Any]]) -> None:
     entry's key is a keyword (or the map ends); before a string or nil key it misreads every later
     pair. Such files exist, but the generator does not write them until the reader handles them.
     """
-    for idx in range(len(pieces)):
-        p = pieces[idx]
-        if p[6] != "space-in-name":
-            continue
-        nxt = idx + 1
-        if nxt >= len(pieces) or isinstance(pieces[nxt][0], edn.Keyword):
+
+    def ok_next(q: list[Any]) -> bool:
+        return isinstance(q[0], edn.Keyword) and q[6] in _KEYWORD_TOKEN_DAMAGE
+
+    for p in [q for q in pieces if q[6] == "space-in-name"]:
+        idx = next(n for n, q in enumerate(pieces) if q is p)
+        if idx + 1 >= len(pieces) or ok_next(pieces[idx + 1]):
             continue
         pieces.pop(idx)
-        j = idx
-        while j > 0 and not (isinstance(pieces[j][0], edn.Keyword) and pieces[j][6] is None):
-            j -= 1
-        pieces.insert(j, p)
+        spots = [n for n, q in enumerate(pieces) if ok_next(q)]
+        if spots:
+            pieces.insert(min(spots, key=lambda n: abs(n - idx)), p)
+        else:
+            pieces.append(p)
+
+
+# damage that leaves the entry's key a well-formed keyword token
+_KEYWORD_TOKEN_DAMAGE = (None, "space-in-name", "duplicate-key", "object", "record", "regex")
 
 
 def _printed(key: Any) -> str:

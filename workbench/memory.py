@@ -82,6 +82,35 @@ class Diagnostic:
     key: Any = None
 
 
+_RECORD_TAG = re.compile(r"#[A-Za-z_][\w-]*(\.[\w-]+)+[{\[]")
+_DIGIT_NAME = re.compile(r":[^\s/:][^\s/]*/\d")
+
+
+def damage_kind(d: Any) -> str:
+    """Name the damage behind a diagnostic in the words of memory-edn.md (digit-name, ...)."""
+    text = d.text or ""
+    if d.kind == "key-with-space":
+        return "space-in-name"
+    if d.kind == "unterminated":
+        return "truncated"
+    if d.kind == "unreadable":
+        if text.startswith("#object"):
+            return "object"
+        if text.startswith('#"'):
+            return "regex"
+        if _RECORD_TAG.match(text):
+            return "record"
+        return "unknown-tag"
+    if d.kind == "invalid-token":
+        if text.startswith("::"):
+            return "auto-resolved"
+        if text.startswith(":") and text.endswith("/"):
+            return "empty-name"
+        if _DIGIT_NAME.match(text):
+            return "digit-name"
+    return d.kind
+
+
 def value_type(v: Any) -> str:
     """Short EDN type name of a value."""
     if v is None:
@@ -367,6 +396,7 @@ class Memory:
                 "column": d.column,
                 "offset": d.offset,
                 "kind": d.kind,
+                "damage": damage_kind(d),
                 "reason": d.reason,
                 "text": d.text,
                 "key": None if d.key is None else printed_key(d.key),
@@ -374,7 +404,7 @@ class Memory:
             for d in self.diagnostics
         ]
         return pd.DataFrame(
-            rows, columns=["line", "column", "offset", "kind", "reason", "text", "key"]
+            rows, columns=["line", "column", "offset", "kind", "damage", "reason", "text", "key"]
         )
 
     def records(self, kind: str) -> pd.DataFrame:
@@ -558,7 +588,10 @@ def key_instability(
 ) -> list[tuple[str, str, str]]:
     """Why a key does not survive print + re-read: [(reason, printed, reread)], empty when stable."""
     out = []
-    printed = edn.dumps(key)
+    try:
+        printed = edn.dumps(key)
+    except TypeError as exc:  # the writer refuses keys that would not read back
+        return [("unreadable-when-printed", printed_key(key), str(exc))]
     back, err = _reread(printed)
     if err is not None:
         out.append(("unreadable-when-printed", printed, err))

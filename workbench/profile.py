@@ -5,19 +5,22 @@ Input is a `workbench.memory.Memory` or any iterable of entries (objects with `.
 pandas DataFrames inside a `Profile`:
 
 - `Profile.types`: one row per (data_type, kind): entries, printed bytes (total, mean, p50, p95,
-  max), share of the file, key patterns;
+  max), share of all entries' printed bytes, key patterns (counted over the first 300 keys of
+  each kind);
 - `Profile.attributes`: one row per (kind, path) where a path walks into the value: a keyword key is
   its own segment, other map keys (ids, user names; any key of the top-level map of an
   id-keyed kind in `ID_KEYED`) are `*`, vector/list/set items are `[]`; the
   root is `(value)`. Columns: count, presence ratio, EDN type histogram (`t_<type>` columns and a
   `types` text), nil and NaN counts, distinct count and uniqueness ratio (scalars), top values when
   cardinality is low, numeric min/max, time range (epoch-ms longs and ISO strings), string and
-  collection length statistics, max bytes;
+  collection length statistics, max bytes. Per path at most 200,000 distinct scalars are kept;
+  past that the value statistics describe those only (HIGH_CARDINALITY says so);
 - `Profile.alerts`: kind, path, alert, detail (alerts in `ALERTS`, tuned to Datalevin);
 - `Profile.entries`: one row per entry (key, data_type, kind, bytes, time of the record);
 - `Profile.times`: (kind, path, time) of every creation-like timestamp (timeline plots).
 
-Plots (`plot_*`) return matplotlib Figures with titles, units and labelled axes.
+Plots (`plot_*`, `iter_plots`, `all_plots`) return matplotlib Figures with titles, units and
+labelled axes. `Profile.stats[(kind, path)]` holds the raw accumulators `infer_schema` reads.
 """
 
 from __future__ import annotations
@@ -562,16 +565,19 @@ def plot_bytes_by_type(prof: Profile):
 
 
 def plot_presence_heatmap(prof: Profile, kind: str, max_rows: int = 40):
-    """Heatmap of the presence ratio of each keyword attribute path of one kind."""
+    """Heatmap of the presence ratio of each keyword attribute path of one kind (annotated)."""
     import matplotlib.pyplot as plt
 
     a = prof.attributes
-    a = a[(a["kind"] == kind) & a["presence"].notna()].head(max_rows)
-    fig, ax = plt.subplots(figsize=(6, max(2.5, 0.3 * len(a) + 1.5)))
+    a = a[(a["kind"] == kind) & a["presence"].notna() & (a["depth"] > 0)].head(max_rows)
+    fig, ax = plt.subplots(figsize=(7.5, max(2.5, 0.3 * len(a) + 1.5)))
     if len(a):
         im = ax.imshow(a[["presence"]].to_numpy(), aspect="auto", cmap="viridis", vmin=0, vmax=1)
         ax.set_yticks(range(len(a)), a["path"].tolist(), fontsize=8)
-        fig.colorbar(im, ax=ax, label="presence ratio (0..1)")
+        for i, v in enumerate(a["presence"]):
+            ax.text(0, i, f"{v:.0%}", ha="center", va="center", fontsize=7,
+                    color="black" if v > 0.5 else "white")
+        fig.colorbar(im, ax=ax, label="presence (ratio 0..1)")
     ax.set_xticks([0], ["presence"])
     ax.set_xlabel("share of parent maps holding the key (ratio)")
     ax.set_ylabel("attribute path")
@@ -605,20 +611,23 @@ def plot_type_mix(prof: Profile, kind: str | None = None, max_rows: int = 40):
     return fig
 
 
-def plot_timeline(prof: Profile, freq: str = "D"):
-    """Records per kind over time (creation-like timestamps), counted per period."""
+def plot_timeline(prof: Profile, freq: str = "W"):
+    """Stacked area of records per kind over time (creation-like timestamps), per period."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(10, 4))
     t = prof.times
-    for kind, g in t.groupby("kind"):
-        counts = g.set_index("time").resample(freq)["time_ms"].count()
-        ax.plot(counts.index, counts.to_numpy(), marker=".", label=kind)
-    ax.set_xlabel("time (UTC)")
-    ax.set_ylabel(f"records per period ({freq})")
-    ax.set_title("Timeline of records per kind")
+    label = {"D": "day", "W": "week", "MS": "month", "M": "month"}.get(freq, freq)
     if len(t):
-        ax.legend(fontsize=7)
+        counts = (t.assign(n=1).set_index("time").groupby("kind").resample(freq)["n"].sum()
+                  .unstack(0).fillna(0).sort_index())
+        counts = counts[counts.sum().sort_values(ascending=False).index]
+        ax.stackplot(counts.index, counts.to_numpy().T, labels=list(counts.columns),
+                     colors=plt.cm.tab20.colors[: len(counts.columns)])
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.set_xlabel("time (UTC)")
+    ax.set_ylabel(f"records per {label} (count)")
+    ax.set_title("Timeline of records per kind (creation-like timestamps)")
     fig.autofmt_xdate()
     fig.tight_layout()
     return fig

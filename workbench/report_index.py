@@ -11,6 +11,7 @@ from typing import Any
 from workbench.plots import human_bytes
 
 MAX_ROWS = 25
+_VERDICT = re.compile(r"^(pass|passed|fail|failed)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ h2{font-size:1.25em;margin:.3em 0 .5em} h3{font-size:1em;margin:1em 0 .3em;color
 table{border-collapse:collapse;font-size:.9em;margin:.3em 0}
 td,th{border:1px solid #dde1e6;padding:3px 8px;text-align:left;vertical-align:top}
 th{background:#eef1f5} td.num{text-align:right;font-variant-numeric:tabular-nums}
-.kv th{width:11em} .nowrap{white-space:nowrap}
+.kv th{min-width:8em;max-width:26em} .nowrap{white-space:nowrap}
 .pass{background:#d8f3dc;color:#1b5e20;font-weight:600;padding:1px 6px;border-radius:3px}
 .fail{background:#ffe0e0;color:#a40000;font-weight:600;padding:1px 6px;border-radius:3px}
 .absent,.gap{color:#8a5a00;background:#fff6e0;padding:6px 10px;border-radius:4px}
@@ -105,8 +106,12 @@ def fmt_value(value: Any, key: str = "") -> str:
     if value is None:
         return "&mdash;"
     if isinstance(value, str):
-        if value.lower() in ("pass", "passed", "fail", "failed"):
-            return _badge(value.lower().startswith("pass"))
+        verdict = _VERDICT.match(value)
+        if verdict:
+            rest = value[verdict.end() :].strip(" :-")
+            return _badge(verdict.group(1).lower().startswith("pass")) + (
+                f" {escape(rest)}" if rest else ""
+            )
         return escape(value)
     if isinstance(value, int):
         text = f"{value:,}"
@@ -116,7 +121,7 @@ def fmt_value(value: Any, key: str = "") -> str:
     if isinstance(value, float):
         if value != value:
             return "NaN"
-        text = f"{value:,.3g}" if abs(value) < 1e6 else f"{value:,.0f}"
+        text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
         return text + ("&times;" if "ratio" in k or k.endswith("_x") else "")
     return escape(str(value))
 
@@ -229,10 +234,10 @@ def count_verdicts(value: Any, key: str = "", judged: bool = False) -> tuple[int
     if isinstance(value, bool):
         return ((1, 0) if value else (0, 1)) if judged else (0, 0)
     if isinstance(value, str):
-        low = value.lower()
-        return (
-            (1, 0) if low in ("pass", "passed") else (0, 1) if low in ("fail", "failed") else (0, 0)
-        )
+        verdict = _VERDICT.match(value)
+        if not verdict:
+            return 0, 0
+        return (1, 0) if verdict.group(1).lower().startswith("pass") else (0, 1)
     items: list[tuple[str, Any]] = []
     if isinstance(value, dict):
         items = [(str(k), v) for k, v in value.items()]

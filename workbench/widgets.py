@@ -59,6 +59,7 @@ class Explorer:
             if (self.frame["data_type"] == t).any()
         ]
         self.type_filter = W.Dropdown(options=[ALL, *present], value=ALL, description="Data type")
+        self.kind_filter = W.Dropdown(options=self._kinds(ALL), value=ALL, description="Kind")
         self.search = W.Text(
             value="",
             placeholder="search keys and values",
@@ -78,7 +79,7 @@ class Explorer:
         self.unstable = W.HTML()
         browse = W.VBox(
             [
-                W.HBox([self.type_filter, self.search]),
+                W.HBox([self.type_filter, self.kind_filter, self.search]),
                 W.HBox([self.sort, self.descending]),
                 W.HBox([self.prev_button, self.page, self.next_button, self.page_info]),
                 self.table,
@@ -93,7 +94,8 @@ class Explorer:
         self.tabs.observe(self._on_tab, names="selected_index")
         self.widget = self.tabs
         self.view = self.frame
-        for w in (self.type_filter, self.search, self.sort, self.descending):
+        self.type_filter.observe(self._on_type, names="value")
+        for w in (self.kind_filter, self.search, self.sort, self.descending):
             w.observe(self._on_filter, names="value")
         self.page.observe(self._on_page, names="value")
         self.selection.observe(self._on_select, names="value")
@@ -102,6 +104,18 @@ class Explorer:
         self.refresh()
 
     # callbacks ------------------------------------------------------------------
+    def _kinds(self, data_type: str) -> list[str]:
+        df = self.frame if data_type == ALL else self.frame[self.frame["data_type"] == data_type]
+        return [ALL, *sorted(df["kind"].unique())]
+
+    def _on_type(self, _change: Any = None) -> None:
+        options = self._kinds(self.type_filter.value)
+        if list(self.kind_filter.options) != options:
+            with self.kind_filter.hold_trait_notifications():
+                self.kind_filter.options = options
+                self.kind_filter.value = ALL
+        self.refresh()
+
     def _on_filter(self, _change: Any = None) -> None:
         self.refresh()
 
@@ -129,6 +143,8 @@ class Explorer:
         df = self.frame
         if self.type_filter.value != ALL:
             df = df[df["data_type"] == self.type_filter.value]
+        if self.kind_filter.value != ALL:
+            df = df[df["kind"] == self.kind_filter.value]
         q = self.search.value.strip()
         if q:
             hits = self.memory.search(q)
@@ -187,7 +203,7 @@ class Explorer:
         df = self.memory.diagnostics_frame()
         if not len(df):
             return "<p>No damage found: the app can read this file.</p>"
-        return df[["line", "column", "kind", "reason", "text", "key"]].to_html(
+        return df[["line", "column", "kind", "damage", "reason", "text", "key"]].to_html(
             index=False, escape=True
         )
 

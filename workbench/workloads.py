@@ -113,15 +113,15 @@ SEARCH_TERMS = ("davidwu", "empathy", "clojure", "#ff", "zzq-no-match")
 
 
 def _build_search(store: Store, data: dict, n: int, rng: random.Random) -> list:
-    return [(lambda t=SEARCH_TERMS[i % len(SEARCH_TERMS)]: store.search(t), None)
-            for i in range(n)]
+    terms = [SEARCH_TERMS[i % len(SEARCH_TERMS)] for i in range(n)]
+    return [(lambda t=t: store.search(t), None) for t in terms]
 
 
 def _build_query(name: str) -> Callable:
     def build(store: Store, data: dict, n: int, rng: random.Random) -> list:
         variants = query_params(name, data.items(), variants=4)
-        return [(lambda p=variants[i % len(variants)]: store.query(name, **p), None)
-                for i in range(n)]
+        chosen = [variants[i % len(variants)] for i in range(n)]
+        return [(lambda p=p: store.query(name, **p), None) for p in chosen]
 
     return build
 

@@ -47,24 +47,26 @@ def _load_pairs(input_path: str | None, entries: int) -> tuple[Any, list[tuple[A
     return memory, [(e.key, e.value) for e in memory.entries], label
 
 
-def _stores(mapping: Any, with_datalevin: bool) -> list[tuple[str, Callable[[Path], Any]]]:
+def _stores(mapping: Any, with_datalevin: bool,
+            durability: str) -> list[tuple[str, Callable[[Path], Any]]]:
     out: list[tuple[str, Callable[[Path], Any]]] = []
+    d = durability
     if with_datalevin:
         from workbench.stores.datalevin_store import DatalevinStore
 
-        out.append(("datalevin-datalog",
-                    lambda p: DatalevinStore(p, shape="datalog", mapping=mapping)))
-        out.append(("datalevin-kv", lambda p: DatalevinStore(p, shape="kv")))
+        out.append(("datalevin-datalog", lambda p: DatalevinStore(
+            p, shape="datalog", mapping=mapping, durability=d)))
+        out.append(("datalevin-kv", lambda p: DatalevinStore(p, shape="kv", durability=d)))
     try:
         from workbench.stores.lmdb_kv import LmdbKvStore
 
-        out.append(("lmdb-kv", lambda p: LmdbKvStore(p, map_size=1 << 30)))
+        out.append(("lmdb-kv", lambda p: LmdbKvStore(p, map_size=1 << 30, durability=d)))
     except ImportError:
         pass
     try:
         from workbench.stores.lmdb_entity import LmdbEntityStore
 
-        out.append(("lmdb-entity", lambda p: LmdbEntityStore(p, mapping=mapping,
+        out.append(("lmdb-entity", lambda p: LmdbEntityStore(p, mapping=mapping, durability=d,
                                                              map_size=1 << 30)))
     except ImportError:
         pass
@@ -81,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ops", type=int, default=300, help="operations per latency median")
     p.add_argument("--query-runs", type=int, default=5, help="runs per query median")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--durability", default="sync", choices=("sync", "nometasync", "nosync"),
+                   help="commit durability of every store (default sync)")
     args = p.parse_args(argv)
 
     from workbench import datalevin as wdl
@@ -111,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-datalevin-"))
     rows = []
     try:
-        for name, opener in _stores(mapping, with_dl):
+        print(f"durability: {args.durability} (all stores)")
+        for name, opener in _stores(mapping, with_dl, args.durability):
             if name.startswith("datalevin"):  # warm the JIT on a throwaway database
                 with opener(work / f"{name}-warm") as warm:
                     warm.put_many(pairs[:300])

@@ -18,13 +18,17 @@ from pathlib import Path
 
 def main(argv: list[str] | None = None) -> int:
     """Generate, migrate, validate; print the figures and whether the targets hold."""
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--entries", type=int, default=100_000)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch", type=int, default=5000)
     p.add_argument("--durability", default="sync", choices=("sync", "nometasync", "nosync"))
     p.add_argument("--dir", default=None, help="work folder (default: a temp folder, removed)")
+    p.add_argument(
+        "--input", default=None, help="migrate this memory.edn instead of generating one"
+    )
     args = p.parse_args(argv)
 
     from workbench.generate import generate_memory
@@ -36,39 +40,59 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     try:
         t = time.perf_counter()
-        src_path = work / "memory.edn"
-        generate_memory(entries=args.entries, seed=args.seed, style="mixed").write(src_path)
+        if args.input:
+            src_path = Path(args.input)
+            print(f"input {src_path} (read only)")
+        else:
+            src_path = work / "memory.edn"
+            generate_memory(entries=args.entries, seed=args.seed, style="mixed").write(src_path)
+            print(
+                f"generated {args.entries} entries in {time.perf_counter() - t:.1f} s (not timed)"
+            )
         size = src_path.stat().st_size
-        print(f"generated {args.entries} entries, {size / 1e6:.1f} MB EDN "
-              f"in {time.perf_counter() - t:.1f} s (not timed)")
+        print(f"EDN file {size / 1e6:.1f} MB")
         target_path = work / "target"
         shutil.rmtree(target_path, ignore_errors=True)
 
         t0, c0 = time.perf_counter(), time.process_time()
         source = EdnFileStore(src_path, debounce=0, write_mode="safe")
         t_parse, c_parse = time.perf_counter() - t0, time.process_time() - c0
-        target = LmdbKvStore(target_path, codec="binary", durability=args.durability,
-                             map_size=max(64 << 20, size * 3))
+        target = LmdbKvStore(
+            target_path,
+            codec="binary",
+            durability=args.durability,
+            map_size=max(64 << 20, size * 3),
+        )
         t1, c1 = time.perf_counter(), time.process_time()
         result = Migrator(source, target, batch_size=args.batch, progress=False).run()
         target.flush()
         t_copy, c_copy = time.perf_counter() - t1, time.process_time() - c1
         total, c_total = time.perf_counter() - t0, time.process_time() - c0
-        print(f"parse    {t_parse:6.2f} s wall {c_parse:6.2f} s cpu  ({size / 1e6 / t_parse:.1f} MB/s)")
-        print(f"copy     {t_copy:6.2f} s wall {c_copy:6.2f} s cpu  "
-              f"({result.copied / t_copy:,.0f} entries/s, {result.batches} batches, "
-              f"durability {args.durability})")
-        print(f"migrate  {total:6.2f} s wall {c_total:6.2f} s cpu  incl. parsing  (target <= 15 s: "
-              f"{'PASS' if total <= 15 else 'FAIL'})")
+        print(
+            f"parse    {t_parse:6.2f} s wall {c_parse:6.2f} s cpu  ({size / 1e6 / t_parse:.1f} MB/s)"
+        )
+        print(
+            f"copy     {t_copy:6.2f} s wall {c_copy:6.2f} s cpu  "
+            f"({result.copied / t_copy:,.0f} entries/s, {result.batches} batches, "
+            f"durability {args.durability})"
+        )
+        print(
+            f"migrate  {total:6.2f} s wall {c_total:6.2f} s cpu  incl. parsing  (target <= 15 s: "
+            f"{'PASS' if total <= 15 else 'FAIL'})"
+        )
 
         t2, c2 = time.perf_counter(), time.process_time()
         report = validate(source, target)
         t_val, c_val = time.perf_counter() - t2, time.process_time() - c2
-        print(f"validate {t_val:6.2f} s wall {c_val:6.2f} s cpu  consistency "
-              f"{report.consistency:.2f}%, {len(report.discrepancies)} discrepancies  "
-              f"(target <= 10 s: {'PASS' if t_val <= 10 else 'FAIL'})")
-        print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
-              "(wall > cpu means other processes competed for the CPU)")
+        print(
+            f"validate {t_val:6.2f} s wall {c_val:6.2f} s cpu  consistency "
+            f"{report.consistency:.2f}%, {len(report.discrepancies)} discrepancies  "
+            f"(target <= 10 s: {'PASS' if t_val <= 10 else 'FAIL'})"
+        )
+        print(
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+            "(wall > cpu means other processes competed for the CPU)"
+        )
         target.close()
         ok = total <= 15 and t_val <= 10 and report.ok
         return 0 if ok else 1

@@ -149,8 +149,9 @@ _CHAR_NAMES = {
     "formfeed": "\f",
     "return": "\r",
 }
+# java.util.UUID.fromString also takes short groups ("1-1-1-1-1"), so clojure.edn does too
 _UUID_RE = re.compile(
-    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"([0-9a-fA-F]{1,8})-([0-9a-fA-F]{1,4})-([0-9a-fA-F]{1,4})-([0-9a-fA-F]{1,4})-([0-9a-fA-F]{1,12})"
 )
 _HEX4 = re.compile(r"[0-9a-fA-F]{4}")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
@@ -352,7 +353,7 @@ class _Reader:
         parsed = parse_ident(token)
         if parsed is None or not parsed[0]:
             raise self.error(doc, pos, "Invalid keyword (clojure.edn refuses it)", token)
-        k = Keyword(parsed[1], parsed[2])
+        k = Keyword._from_token(parsed[1], parsed[2], token)
         _KW_CACHE[token] = k
         return k
 
@@ -363,7 +364,7 @@ class _Reader:
             c = token[0]
             reason = "Invalid leading character" if c in "@`~" else "Invalid token"
             raise self.error(doc, pos, reason, token)
-        s = Symbol(parsed[1], parsed[2])
+        s = Symbol._from_token(parsed[1], parsed[2], token)
         _SYM_CACHE[token] = s
         return s
 
@@ -397,9 +398,11 @@ class _Reader:
                     raise ValueError("#inst must be followed by a string")
                 return Inst(value)
             if tag is _UUID:
-                if type(value) is not str or _UUID_RE.fullmatch(value) is None:
+                m = _UUID_RE.fullmatch(value) if type(value) is str else None
+                if m is None:
                     raise ValueError("#uuid must be followed by a string holding a UUID")
-                return uuid.UUID(value)
+                a, b, c, d, e = (int(x, 16) for x in m.groups())
+                return uuid.UUID(int=(a << 96) | (b << 80) | (c << 64) | (d << 48) | e)
         except EdnSyntaxError:
             raise
         except Exception as exc:  # a tag reader's failure is a read error at the tag

@@ -14,15 +14,15 @@ TERM = '";^()\\[\\]{}\\\\'
 _TOKEN_OK = re.compile(f"[^{WS}{TERM}]+")
 
 # clojure.lang.EdnReader's symbolPat (Java `.` does not match line terminators, `\D` is ASCII).
-_SYMPAT = re.compile(r":?([^0-9/][^\n\r\x85\u2028\u2029]*/)?(/|[^0-9/][^/]*)")
-_NON_CONSTITUENT = re.compile(r"[@`~]")
+# (also refusing the non-constituent characters @ ` ~ anywhere, as EdnReader.readToken does)
+_SYMPAT = re.compile(r":?([^0-9/@`~][^\n\r\x85\u2028\u2029@`~]*/)?(/|[^0-9/@`~][^/@`~]*)")
 _NUMBER_START = re.compile(r"[#]|[-+]?[0-9]")
 
 
 def parse_ident(token: str) -> tuple[bool, str | None, str] | None:
     """Split a symbol or keyword token like clojure.edn does; None when clojure.edn refuses it."""
     m = _SYMPAT.fullmatch(token)
-    if m is None or _NON_CONSTITUENT.search(token):
+    if m is None:
         return None
     ns_part, name_part = m.group(1), m.group(2)
     if (
@@ -78,8 +78,21 @@ class _Ident:
             and _NUMBER_START.match(text) is None
         )
         setter(obj, "_edn", text if ok else None)
-        cls._cache[key] = obj
-        return obj
+        return cls._cache.setdefault(key, obj)  # atomic: concurrent creators share one object
+
+    @classmethod
+    def _from_token(cls, namespace: str | None, name: str, token: str) -> _Ident:
+        """Intern from a token the reader has already validated (its printed form is token)."""
+        obj = cls._cache.get((namespace, name))
+        if obj is not None:
+            return obj
+        obj = object.__new__(cls)
+        setter = object.__setattr__
+        setter(obj, "namespace", namespace)
+        setter(obj, "name", name)
+        setter(obj, "_str", token)
+        setter(obj, "_edn", token)
+        return cls._cache.setdefault((namespace, name), obj)
 
     def __setattr__(self, attr: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable")

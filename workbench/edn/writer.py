@@ -12,6 +12,7 @@ from typing import Any
 from .types import REGEX_TAG, BigInt, Char, FrozenMap, Inst, Keyword, List, Symbol, Tagged, Vector
 
 _ESC_RE = re.compile('["\\\\\n\t\r\b\f]')
+_BIG = 10**4000  # str(int) refuses more than 4300 digits
 _ESC_TABLE = str.maketrans(
     {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r", "\b": "\\b", "\f": "\\f"}
 )
@@ -174,6 +175,7 @@ class _Writer:
         out = parts.append
         scalars = _SCALARS
         entry_sep = self.entry_sep
+        search = _ESC_RE.search
         # frame: [iterator, closer, separator, first, is_map]
         stack: list[list] = []
         cur = value
@@ -216,6 +218,15 @@ class _Writer:
                         out("#" + tt + " ")
                     cur = v
                     continue
+            elif isinstance(cur, dict):  # OrderedDict, defaultdict, ...: written as a map
+                cur = dict(cur)
+                continue
+            elif isinstance(cur, (list, tuple)) and not isinstance(cur, (Vector, List)):
+                cur = Vector(cur)  # namedtuples and list subclasses: written as a vector
+                continue
+            elif isinstance(cur, (set, frozenset)):
+                cur = frozenset(cur)
+                continue
             else:
                 raise _Unwritable(cur, f"cannot write {t.__module__}.{t.__qualname__} as EDN")
             # ---- find the next value ----------------------------------------------------------
@@ -248,31 +259,56 @@ class _Writer:
                         continue
                 elif kind == 1:
                     for k, v in it:
+                        if type(k) is Keyword:
+                            kt = k._edn
+                            if kt is None:
+                                kt = _w_ident(k)
+                        else:
+                            kf = scalars.get(type(k))
+                            kt = kf(k) if kf is not None else self.write(k)
                         if first:
                             first = False
+                            out(kt)
                         else:
-                            out(sep)
-                        kf = scalars.get(type(k))
-                        out(kf(k) if kf is not None else self.write(k))
-                        out(" ")
-                        f = scalars.get(type(v))
-                        if f is not None:
-                            out(f(v))
+                            out(sep + kt)
+                        tv = type(v)
+                        if tv is str:
+                            out(' "')
+                            out(v if search(v) is None else v.translate(_ESC_TABLE))
+                            out('"')
+                        elif tv is Keyword:
+                            e = v._edn
+                            out(" " + (e if e is not None else _w_ident(v)))
+                        elif tv is int and -_BIG < v < _BIG:
+                            out(" " + str(v))
                         else:
-                            nxt = v
-                            break
+                            f = scalars.get(tv)
+                            if f is not None:
+                                out(" " + f(v))
+                            else:
+                                out(" ")
+                                nxt = v
+                                break
                 else:
                     for v in it:
                         if first:
                             first = False
                         else:
                             out(sep)
-                        f = scalars.get(type(v))
-                        if f is not None:
-                            out(f(v))
+                        tv = type(v)
+                        if tv is str:
+                            out('"')
+                            out(v if search(v) is None else v.translate(_ESC_TABLE))
+                            out('"')
+                        elif tv is Keyword and v._edn is not None:
+                            out(v._edn)
                         else:
-                            nxt = v
-                            break
+                            f = scalars.get(tv)
+                            if f is not None:
+                                out(f(v))
+                            else:
+                                nxt = v
+                                break
                 if nxt is _END:
                     out(frame[1])
                     stack.pop()

@@ -1,6 +1,11 @@
 """Migration wrapper, background migrator, validation and rollback for memory.edn -> new store.
 
-See `workbench.migrate.modes` for the mode table (which store each operation reads and writes).
+- `modes`: MigratingMemory (the app's memory API in four modes), MODE_TABLE, RepairLog.
+- `migrator`: Migrator (background, resumable, checkpoint in the target), reconcile.
+- `validate`: validate() -> ValidationReport (missing / extra / lossy / different, consistency).
+- `rollback`: the plan's three rollback scenarios, each verified against a Ledger.
+- `faults`, `trace`, `rehearsal_report`: pieces of the rehearsal runner (workbench.rehearse).
+- `python -m workbench.migrate`: child-process entry points of the crash-safety tests.
 """
 
 from workbench.migrate.ledger import Ledger
@@ -32,9 +37,28 @@ from workbench.migrate.rollback import (
 from workbench.migrate.validate import Discrepancy, ValidationReport, explain, validate
 
 __all__ = [
-    "CHECKPOINT_KEY", "Checkpoint", "Discrepancy", "Ledger", "MODES", "MODE_TABLE", "OPERATIONS",
-    "MigratingMemory", "MigrationResult", "Migrator", "RepairLog", "RollbackResult",
-    "ValidationReport", "clear_checkpoint", "explain", "is_reserved", "migrate", "mode_table_frame",
-    "read_checkpoint", "reconcile", "rollback_corruption", "rollback_instability", "rollback_performance",
+    "CHECKPOINT_KEY",
+    "Checkpoint",
+    "Discrepancy",
+    "Ledger",
+    "MODES",
+    "MODE_TABLE",
+    "OPERATIONS",
+    "MigratingMemory",
+    "MigrationResult",
+    "Migrator",
+    "RepairLog",
+    "RollbackResult",
+    "ValidationReport",
+    "clear_checkpoint",
+    "explain",
+    "is_reserved",
+    "migrate",
+    "mode_table_frame",
+    "read_checkpoint",
+    "reconcile",
+    "rollback_corruption",
+    "rollback_instability",
+    "rollback_performance",
     "validate",
 ]

@@ -22,15 +22,19 @@ def _copy(args: argparse.Namespace) -> int:
     from workbench.stores.edn_file import EdnFileStore
 
     source = EdnFileStore(args.source, debounce=0, write_mode="safe")
-    target = open_store(args.kind, args.target, **({"durability": args.durability}
-                                                   if args.kind == "lmdb-kv" else {}))
+    target = open_store(
+        args.kind,
+        args.target,
+        **({"durability": args.durability} if args.kind == "lmdb-kv" else {}),
+    )
     print("READY", len(source), flush=True)
 
     def report(i: int, n: int) -> None:
         print(f"BATCH {i}/{n}", flush=True)
 
-    result = Migrator(source, target, batch_size=args.batch, pause=args.pause, progress=False,
-                      on_batch=report).run(restart=args.restart)
+    result = Migrator(
+        source, target, batch_size=args.batch, pause=args.pause, progress=False, on_batch=report
+    ).run(restart=args.restart)
     target.close()
     print("DONE", result.copied, result.resumed_from, flush=True)
     return 0
@@ -51,12 +55,19 @@ def _live(args: argparse.Namespace) -> int:
     mm = MigratingMemory(source, target, "dual-write")
     keys = sorted(source.keys(), key=str)
     rng = random.Random(args.seed)
-    m = Migrator(source, target, memory=mm, batch_size=args.batch, pause=args.pause,
-                 progress=False, on_batch=lambda i, n: print(f"BATCH {i}/{n}", flush=True))
+    m = Migrator(
+        source,
+        target,
+        memory=mm,
+        batch_size=args.batch,
+        pause=args.pause,
+        progress=False,
+        on_batch=lambda i, n: print(f"BATCH {i}/{n}", flush=True),
+    )
     print("READY", len(source), flush=True)
     m.start()
     i = 0
-    while m._thread.is_alive() or i < args.ops:
+    while m.running or i < args.ops:
         k = keys[rng.randrange(len(keys))] if rng.random() < 0.8 else edn.Keyword("live", f"k{i}")
         r = rng.random()
         if r < 0.15:
@@ -91,8 +102,11 @@ def _edn_write(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments and run one child job."""
-    p = argparse.ArgumentParser(prog="python -m workbench.migrate", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m workbench.migrate",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = p.add_subparsers(dest="cmd", required=True)
     c = sub.add_parser("copy", help="copy an EDN file into a store, resumable")
     c.add_argument("source")

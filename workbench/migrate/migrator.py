@@ -24,8 +24,15 @@ from workbench.migrate.modes import ABSENT, RESERVED_NS, MigratingMemory, is_res
 
 CHECKPOINT_KEY = edn.Keyword(RESERVED_NS, "checkpoint")
 
-_SESSION_NS = {"builder-sessions", "presence", "ops", "comments", "versions", "offline-queue",
-               "session-snapshot"}
+_SESSION_NS = {
+    "builder-sessions",
+    "presence",
+    "ops",
+    "comments",
+    "versions",
+    "offline-queue",
+    "session-snapshot",
+}
 
 
 def priority(key: Any) -> int:
@@ -36,8 +43,9 @@ def priority(key: Any) -> int:
             return 0
         if ns == "projects":
             return 1
-        if ns in ("learning", "review") or (ns and "/" not in key.name and "-" in key.name
-                                             and key.name[-1:].isdigit()):
+        if ns in ("learning", "review") or (
+            ns and "/" not in key.name and "-" in key.name and key.name[-1:].isdigit()
+        ):
             return 2
     return 3
 
@@ -99,9 +107,19 @@ class MigrationResult:
 class Migrator:
     """Copy source -> target in batches, resumable, safe against concurrent live writes."""
 
-    def __init__(self, source: Any, target: Any, *, memory: MigratingMemory | None = None,
-                 batch_size: int = 500, rate: float | None = None, pause: float = 0.0,
-                 progress: bool = True, prune: bool = False, on_batch: Callable[[int, int], None] | None = None):
+    def __init__(
+        self,
+        source: Any,
+        target: Any,
+        *,
+        memory: MigratingMemory | None = None,
+        batch_size: int = 500,
+        rate: float | None = None,
+        pause: float = 0.0,
+        progress: bool = True,
+        prune: bool = False,
+        on_batch: Callable[[int, int], None] | None = None,
+    ):
         self.source, self.target, self.memory = source, target, memory
         self.batch_size = batch_size
         self.rate = rate  # entries per second, None = unthrottled
@@ -120,10 +138,16 @@ class Migrator:
     def start(self, *, restart: bool = False) -> threading.Thread:
         """Run in a background thread; `join()` then read `.result`."""
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run_catching, kwargs={"restart": restart},
-                                        name="migrator", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run_catching, kwargs={"restart": restart}, name="migrator", daemon=True
+        )
         self._thread.start()
         return self._thread
+
+    @property
+    def running(self) -> bool:
+        """True while a background run started with start() is still copying."""
+        return self._thread is not None and self._thread.is_alive()
 
     def join(self, timeout: float | None = None) -> MigrationResult | None:
         """Wait for the background run."""
@@ -140,10 +164,16 @@ class Migrator:
             self.run(restart=restart)
         except Exception as exc:  # noqa: BLE001 - reported in result, the app keeps serving
             r = self.result
-            self.result = MigrationResult(r.total if r else 0, r.copied if r else 0,
-                                          r.skipped_live if r else 0, r.resumed_from if r else 0,
-                                          r.batches if r else 0, r.seconds if r else 0.0, False,
-                                          f"{type(exc).__name__}: {exc}")
+            self.result = MigrationResult(
+                r.total if r else 0,
+                r.copied if r else 0,
+                r.skipped_live if r else 0,
+                r.resumed_from if r else 0,
+                r.batches if r else 0,
+                r.seconds if r else 0.0,
+                False,
+                f"{type(exc).__name__}: {exc}",
+            )
 
     def run(self, *, restart: bool = False) -> MigrationResult:
         """Copy everything not yet copied (from the checkpoint unless restart); returns a result."""
@@ -153,21 +183,28 @@ class Migrator:
             cp = Checkpoint()
         cp.runs += 1
         cp.done = False
-        ordered = sorted(((sort_key(k), k) for k in self.source.keys() if not is_reserved(k)),
-                         key=_first)
+        ordered = sorted(
+            ((sort_key(k), k) for k in self.source.keys() if not is_reserved(k)), key=_first
+        )
         sort_keys = [sk for sk, _ in ordered]
         start = bisect.bisect_right(sort_keys, cp.last) if cp.last is not None else 0
         total = len(ordered)
         self.result = MigrationResult(total, 0, 0, start, 0, 0.0, False)
-        bar = tqdm(total=total, initial=start, desc="migrate", unit="entry",
-                   disable=not self.progress, leave=False)
+        bar = tqdm(
+            total=total,
+            initial=start,
+            desc="migrate",
+            unit="entry",
+            disable=not self.progress,
+            leave=False,
+        )
         try:
             i = start
             while i < total:
                 if self._stop.is_set():
                     break
                 tb = time.perf_counter()
-                chunk = ordered[i:i + self.batch_size]
+                chunk = ordered[i : i + self.batch_size]
                 gen = self.memory.generation if self.memory else 0
                 items = []
                 for _, k in chunk:
@@ -196,7 +233,9 @@ class Migrator:
         self.result.seconds = time.perf_counter() - t0
         return self.result
 
-    def _write_batch(self, items: list[tuple[Any, Any]], gen: int, cp: Checkpoint) -> tuple[int, int]:
+    def _write_batch(
+        self, items: list[tuple[Any, Any]], gen: int, cp: Checkpoint
+    ) -> tuple[int, int]:
         if self.memory is None:
             cp.copied += len(items)
             self.target.put_many(items + [(CHECKPOINT_KEY, cp.to_text())])
@@ -209,8 +248,11 @@ class Migrator:
 
     def _prune(self) -> int:
         gen = self.memory.generation if self.memory else 0
-        stale = [k for k in list(self.target.keys())
-                 if not is_reserved(k) and self.source.get(k, ABSENT) is ABSENT]
+        stale = [
+            k
+            for k in list(self.target.keys())
+            if not is_reserved(k) and self.source.get(k, ABSENT) is ABSENT
+        ]
         if not stale:
             return 0
         lock = self.memory.lock if self.memory else threading.RLock()
@@ -261,12 +303,26 @@ def reconcile(source: Any, target: Any, *, memory: MigratingMemory | None = None
 
 def key_order(keys: Any) -> list[Any]:
     """Keys in the migrator's copy order."""
-    return [k for _, k in sorted(((sort_key(k), k) for k in keys if not is_reserved(k)), key=_first)]
+    return [
+        k for _, k in sorted(((sort_key(k), k) for k in keys if not is_reserved(k)), key=_first)
+    ]
 
 
 def _first(pair: tuple) -> Any:
     return pair[0]
 
 
-__all__ = ["CHECKPOINT_KEY", "Checkpoint", "MigrationResult", "Migrator", "clear_checkpoint",
-           "key_order", "migrate", "priority", "read_checkpoint", "reconcile", "sort_key", "edn"]
+__all__ = [
+    "CHECKPOINT_KEY",
+    "Checkpoint",
+    "MigrationResult",
+    "Migrator",
+    "clear_checkpoint",
+    "key_order",
+    "migrate",
+    "priority",
+    "read_checkpoint",
+    "reconcile",
+    "sort_key",
+    "edn",
+]

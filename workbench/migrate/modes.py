@@ -43,10 +43,18 @@ ABSENT = object()
 # mode -> operation -> {"reads": [...], "writes": [...]} ; store names are "edn" and "new";
 # reads are tried in order (the second only when the key is missing in the first).
 MODE_TABLE: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {}
-_READS = {"edn-only": ("edn",), "dual-write": ("edn",), "datalevin-first": ("new", "edn"),
-          "datalevin-only": ("new",)}
-_WRITES = {"edn-only": ("edn",), "dual-write": ("edn", "new"), "datalevin-first": ("new", "edn"),
-           "datalevin-only": ("new",)}
+_READS = {
+    "edn-only": ("edn",),
+    "dual-write": ("edn",),
+    "datalevin-first": ("new", "edn"),
+    "datalevin-only": ("new",),
+}
+_WRITES = {
+    "edn-only": ("edn",),
+    "dual-write": ("edn", "new"),
+    "datalevin-first": ("new", "edn"),
+    "datalevin-only": ("new",),
+}
 for _mode in MODES:
     MODE_TABLE[_mode] = {}
     for _op in OPERATIONS:
@@ -106,9 +114,20 @@ class RepairLog:
         self.path = Path(path) if path else None
         self.entries: list[RepairEntry] = []
         if self.path and self.path.exists():
-            for row in json.loads(self.path.read_text(encoding="utf-8")):
+            text = self.path.read_text(encoding="utf-8")
+            try:
+                rows = json.loads(text)
+            except json.JSONDecodeError as exc:
+                lines = text.splitlines()
+                line = lines[exc.lineno - 1] if exc.lineno <= len(lines) else "<end of file>"
+                raise ValueError(
+                    f"{self.path}: line {exc.lineno}, column {exc.colno}: {exc.msg}: {line[:80]!r}"
+                ) from None
+            for row in rows:
                 key = None if row["key"] is None else edn.loads(row["key"], source=str(self.path))
-                self.entries.append(RepairEntry(key, row["op"], row["source"], row["error"], row["at"]))
+                self.entries.append(
+                    RepairEntry(key, row["op"], row["source"], row["error"], row["at"])
+                )
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -126,17 +145,32 @@ class RepairLog:
     def _save(self) -> None:
         if self.path is None:
             return
-        rows = [{"key": None if e.op == "clear" else edn.dumps(e.key), "op": e.op, "source": e.source,
-                 "error": e.error, "at": e.at} for e in self.entries]
+        rows = [
+            {
+                "key": None if e.op == "clear" else edn.dumps(e.key),
+                "op": e.op,
+                "source": e.source,
+                "error": e.error,
+                "at": e.at,
+            }
+            for e in self.entries
+        ]
         atomic_write_text(self.path, json.dumps(rows, indent=1))
 
 
 class MigratingMemory:
     """The app's memory API routed to an EDN store and a new store according to `mode`."""
 
-    def __init__(self, edn_store: Any, new_store: Any, mode: str = "edn-only", *,
-                 repair_log: RepairLog | str | Path | None = "auto", retries: int = 2,
-                 retry_delay: float = 0.005):
+    def __init__(
+        self,
+        edn_store: Any,
+        new_store: Any,
+        mode: str = "edn-only",
+        *,
+        repair_log: RepairLog | str | Path | None = "auto",
+        retries: int = 2,
+        retry_delay: float = 0.005,
+    ):
         """Wrap two stores; repair_log "auto" persists next to the new store when it has a path."""
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; expected one of {MODES}")
@@ -243,8 +277,11 @@ class MigratingMemory:
         if len(order) == 1 and not self._pending and not self._pending_clear:
             return [(k, v) for k, v in self.stores[order[0]].search(text) if not is_reserved(k)]
         needle = text.lower()
-        return [(k, v) for k, v in self._merged_items(mode).items()
-                if needle in key_text(k).lower() or needle in show(v).lower()]
+        return [
+            (k, v)
+            for k, v in self._merged_items(mode).items()
+            if needle in key_text(k).lower() or needle in show(v).lower()
+        ]
 
     # ---- writes ------------------------------------------------------------------------------
     def _dual(self, op: str, key: Any, fn: Callable[[Any], Any]) -> None:

@@ -44,11 +44,18 @@ class RollbackResult:
 
     def summary(self) -> dict[str, Any]:
         """JSON-able summary."""
-        return {"scenario": self.scenario, "mode_before": self.mode_before,
-                "mode_after": self.mode_after, "steps": self.steps, "ok": self.ok,
-                "seconds": round(self.seconds, 3),
-                "checks": {k: {"consistency": round(r.consistency, 4),
-                               "discrepancies": len(r.discrepancies)} for k, r in self.checks.items()}}
+        return {
+            "scenario": self.scenario,
+            "mode_before": self.mode_before,
+            "mode_after": self.mode_after,
+            "steps": self.steps,
+            "ok": self.ok,
+            "seconds": round(self.seconds, 3),
+            "checks": {
+                k: {"consistency": round(r.consistency, 4), "discrepancies": len(r.discrepancies)}
+                for k, r in self.checks.items()
+            },
+        }
 
 
 def _read_edn_file(path: str | Path) -> dict[Any, Any]:
@@ -56,8 +63,9 @@ def _read_edn_file(path: str | Path) -> dict[Any, Any]:
     return edn.loads(text, source=str(path)) if text.strip() else {}
 
 
-def verify(ledger: Ledger, *, edn_path: str | Path | None = None,
-           stores: bool = False) -> dict[str, ValidationReport]:
+def verify(
+    ledger: Ledger, *, edn_path: str | Path | None = None, stores: bool = False
+) -> dict[str, ValidationReport]:
     """Acknowledged state vs the app's view (and the EDN file on disk, and store vs store)."""
     checks = {"app-view": validate(ledger.expected, ledger.memory.get_all())}
     mem = ledger.memory
@@ -69,8 +77,12 @@ def verify(ledger: Ledger, *, edn_path: str | Path | None = None,
     return checks
 
 
-def rollback_performance(ledger: Ledger, *, during: Callable[[Ledger], None] | None = None,
-                         edn_path: str | Path | None = None) -> RollbackResult:
+def rollback_performance(
+    ledger: Ledger,
+    *,
+    during: Callable[[Ledger], None] | None = None,
+    edn_path: str | Path | None = None,
+) -> RollbackResult:
     """Scenario 1: reads back to EDN, dual-write continues; verify."""
     t0 = time.perf_counter()
     mem = ledger.memory
@@ -87,12 +99,16 @@ def rollback_performance(ledger: Ledger, *, during: Callable[[Ledger], None] | N
     return res
 
 
-def rollback_corruption(ledger: Ledger, *, backup: str | Path | None = None,
-                        backup_generation: int = 0,
-                        reopen: Callable[[str | Path | None], Any] | None = None,
-                        during: Callable[[Ledger], None] | None = None,
-                        edn_path: str | Path | None = None,
-                        resume_mode: str | None = None) -> RollbackResult:
+def rollback_corruption(
+    ledger: Ledger,
+    *,
+    backup: str | Path | None = None,
+    backup_generation: int = 0,
+    reopen: Callable[[str | Path | None], Any] | None = None,
+    during: Callable[[Ledger], None] | None = None,
+    edn_path: str | Path | None = None,
+    resume_mode: str | None = None,
+) -> RollbackResult:
     """Scenario 2: edn-only, rebuild the new store from its last safe point, re-validate."""
     t0 = time.perf_counter()
     mem = ledger.memory
@@ -108,16 +124,21 @@ def rollback_corruption(ledger: Ledger, *, backup: str | Path | None = None,
     with mem.lock:
         if reopen is not None:
             mem.stores["new"] = reopen(backup)
-            res.steps.append(f"new store restored from safe point {backup}" if backup
-                             else "new store reopened empty")
+            res.steps.append(
+                f"new store restored from safe point {backup}"
+                if backup
+                else "new store reopened empty"
+            )
         gen = backup_generation if backup else 0
         restart = backup is None
         if restart:
             mem.stores["new"].clear()
-        result = Migrator(mem.stores["edn"], mem.stores["new"], memory=mem, progress=False,
-                          prune=True).run(restart=restart)
-        res.steps.append(f"migration restarted from checkpoint: {result.copied} copied, "
-                         f"{result.pruned} pruned")
+        result = Migrator(
+            mem.stores["edn"], mem.stores["new"], memory=mem, progress=False, prune=True
+        ).run(restart=restart)
+        res.steps.append(
+            f"migration restarted from checkpoint: {result.copied} copied, {result.pruned} pruned"
+        )
         stale = [k for k, g in mem._written.items() if g > gen]
         if mem._clear_gen > gen:
             stale = list(mem.stores["new"].keys())
@@ -149,8 +170,12 @@ def _copy_new_to_edn(mem: Any) -> None:
         old.flush()
 
 
-def rollback_instability(ledger: Ledger, *, during: Callable[[Ledger], None] | None = None,
-                         edn_path: str | Path | None = None) -> RollbackResult:
+def rollback_instability(
+    ledger: Ledger,
+    *,
+    during: Callable[[Ledger], None] | None = None,
+    edn_path: str | Path | None = None,
+) -> RollbackResult:
     """Scenario 3: new store off, EDN-only as before the migration; verify the EDN file."""
     t0 = time.perf_counter()
     mem = ledger.memory

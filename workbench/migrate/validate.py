@@ -20,8 +20,15 @@ from typing import Any
 from workbench import edn
 from workbench.migrate.modes import ABSENT, is_reserved, key_text, show
 
-_SESSION_NS = {"builder-sessions", "presence", "ops", "comments", "versions", "offline-queue",
-               "session-snapshot"}
+_SESSION_NS = {
+    "builder-sessions",
+    "presence",
+    "ops",
+    "comments",
+    "versions",
+    "offline-queue",
+    "session-snapshot",
+}
 
 
 def data_type(key: Any, value: Any) -> str:
@@ -52,8 +59,17 @@ def data_type(key: Any, value: Any) -> str:
 def _tname(v: Any) -> str:
     if v is None:
         return "nil"
-    names = {bool: "boolean", int: "long", float: "double", str: "string", dict: "map",
-             frozenset: "set", Decimal: "bigdec", fractions.Fraction: "ratio", uuid.UUID: "uuid"}
+    names = {
+        bool: "boolean",
+        int: "long",
+        float: "double",
+        str: "string",
+        dict: "map",
+        frozenset: "set",
+        Decimal: "bigdec",
+        fractions.Fraction: "ratio",
+        uuid.UUID: "uuid",
+    }
     for t, n in names.items():
         if type(v) is t:
             return n
@@ -74,7 +90,9 @@ def _loose_eq(a: Any, b: Any) -> bool:
     num = (int, float, Decimal, fractions.Fraction)
     if isinstance(a, num) and isinstance(b, num):
         return float(a) == float(b)
-    if isinstance(a, edn.Inst | uuid.UUID | edn.Char) or isinstance(b, edn.Inst | uuid.UUID | edn.Char):
+    if isinstance(a, edn.Inst | uuid.UUID | edn.Char) or isinstance(
+        b, edn.Inst | uuid.UUID | edn.Char
+    ):
         ta = getattr(a, "text", None) or str(a)
         tb = getattr(b, "text", None) or str(b)
         return ta == tb
@@ -207,11 +225,18 @@ class ValidationReport:
     def to_dict(self, limit: int | None = None) -> dict[str, Any]:
         """JSON-able summary (discrepancies truncated to `limit`)."""
         ds = self.discrepancies if limit is None else self.discrepancies[:limit]
-        return {"source_entries": self.source_entries, "target_entries": self.target_entries,
-                "matched": self.matched, "counts": dict(self.counts), "by_type": self.by_type,
-                "consistency": round(self.consistency, 4), "completion": round(self.completion, 4),
-                "seconds": round(self.seconds, 3), "discrepancies": [asdict(d) for d in ds],
-                "discrepancies_total": len(self.discrepancies)}
+        return {
+            "source_entries": self.source_entries,
+            "target_entries": self.target_entries,
+            "matched": self.matched,
+            "counts": dict(self.counts),
+            "by_type": self.by_type,
+            "consistency": round(self.consistency, 4),
+            "completion": round(self.completion, 4),
+            "seconds": round(self.seconds, 3),
+            "discrepancies": [asdict(d) for d in ds],
+            "discrepancies_total": len(self.discrepancies),
+        }
 
     def to_frame(self):
         """Discrepancies as a pandas DataFrame."""
@@ -259,19 +284,31 @@ def validate(source: Any, target: Any, *, clip: int = 200, fast: bool = True) ->
     matched = 0
     seen = 0
 
-    def add(kind: str, k: Any, a: Any, b: Any, path: str = "", reason: str = "",
-            category: str = "") -> None:
+    def add(
+        kind: str, k: Any, a: Any, b: Any, path: str = "", reason: str = "", category: str = ""
+    ) -> None:
         dt = data_type(k, a if a is not ABSENT else b)
         counts[kind] += 1
         by_type.setdefault(dt, dict.fromkeys(counts, 0))[kind] += 1
-        found.append(Discrepancy(key_text(k), kind, dt, path, reason, category or reason,
-                                 "" if a is ABSENT else show(a)[:clip],
-                                 "" if b is ABSENT else show(b)[:clip]))
+        found.append(
+            Discrepancy(
+                key_text(k),
+                kind,
+                dt,
+                path,
+                reason,
+                category or reason,
+                "" if a is ABSENT else show(a)[:clip],
+                "" if b is ABSENT else show(b)[:clip],
+            )
+        )
 
     def compare(sk: Any, a: Any, k: Any, b: Any) -> None:
         nonlocal matched
         if not edn.identical(sk, k):
-            add("different", sk, a, b, "key", f"key {_tname(sk)} -> {_tname(k)}", "key type changed")
+            add(
+                "different", sk, a, b, "key", f"key {_tname(sk)} -> {_tname(k)}", "key type changed"
+            )
         elif edn.identical(a, b):
             matched += 1
         else:
@@ -291,8 +328,14 @@ def validate(source: Any, target: Any, *, clip: int = 200, fast: bool = True) ->
                 kb = None
             vb = raw.pop(kb, None) if kb is not None else None
             if vb is None:
-                add("missing", sk, a, ABSENT, reason="not in the new store",
-                    category="not in the new store")
+                add(
+                    "missing",
+                    sk,
+                    a,
+                    ABSENT,
+                    reason="not in the new store",
+                    category="not in the new store",
+                )
                 continue
             seen += 1
             if vb == encode(a):
@@ -303,8 +346,14 @@ def validate(source: Any, target: Any, *, clip: int = 200, fast: bool = True) ->
             k = decode_key(kb)
             if not is_reserved(k):
                 seen += 1
-                add("extra", k, ABSENT, decode(vb), reason="only in the new store",
-                    category="only in the new store")
+                add(
+                    "extra",
+                    k,
+                    ABSENT,
+                    decode(vb),
+                    reason="only in the new store",
+                    category="only in the new store",
+                )
     else:
         src = {k: (k, v) for k, v in _items(source) if not is_reserved(k)}
         for k, b in _items(target):
@@ -313,16 +362,29 @@ def validate(source: Any, target: Any, *, clip: int = 200, fast: bool = True) ->
             seen += 1
             sk, a = src.pop(k, (None, ABSENT))
             if a is ABSENT:
-                add("extra", k, ABSENT, b, reason="only in the new store",
-                    category="only in the new store")
+                add(
+                    "extra",
+                    k,
+                    ABSENT,
+                    b,
+                    reason="only in the new store",
+                    category="only in the new store",
+                )
             else:
                 compare(sk, a, k, b)
         for k, a in src.values():
-            add("missing", k, a, ABSENT, reason="not in the new store",
-                category="not in the new store")
+            add(
+                "missing",
+                k,
+                a,
+                ABSENT,
+                reason="not in the new store",
+                category="not in the new store",
+            )
     source_entries = matched + counts["lossy"] + counts["different"] + counts["missing"]
-    return ValidationReport(source_entries, seen, matched, counts, by_type, found,
-                            time.perf_counter() - t0)
+    return ValidationReport(
+        source_entries, seen, matched, counts, by_type, found, time.perf_counter() - t0
+    )
 
 
 def validate_expected(expected: Mapping, actual: Mapping | Any) -> ValidationReport:

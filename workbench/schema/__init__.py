@@ -14,7 +14,7 @@ API for other modules (see workbench/schema/mapping.py for the mapping details):
   ``.kind_of(key, value)``, ``.identities(entity)``, ``.schema``, ``.codec``, ``.with_codec(c)``;
 - ``to_tx_data(memory, schema_or_mapping) -> list[dict]``;
 - reports: ``collision_report``, ``validate``, ``loss_report``, ``loss_summary``, ``coverage``,
-  ``diff(schema_a, schema_b)``.
+  ``plan_defects`` (one row per known defect of the draft, measured), ``diff(schema_a, schema_b)``.
 """
 
 from workbench.schema.mapping import (
@@ -42,12 +42,13 @@ from workbench.schema.reports import (
     explain,
     loss_report,
     loss_summary,
+    plan_defects,
     validate,
 )
 
 __all__ = [
     "Attr", "Schema", "diff", "infer_schema", "get_mapping", "to_tx_data", "InferredMapping",
     "PlanMapping", "default_schema", "load_plan_schema", "plan_classify", "collision_report",
-    "coverage", "explain", "loss_report", "loss_summary", "validate", "CORE_ATTRS", "MEMORY_KEY",
+    "coverage", "explain", "loss_report", "loss_summary", "plan_defects", "validate", "CORE_ATTRS", "MEMORY_KEY",
     "MEMORY_KIND", "MEMORY_RECORDS", "MEMORY_TYPE", "MEMORY_VALUE", "RECORD_ID", "RECORD_LAYOUT",
 ]

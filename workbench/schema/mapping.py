@@ -3,18 +3,26 @@
 Two presets (`get_mapping`):
 
 - ``"inferred"``: one entity per entry with a stable identity ``:memory/key`` (printed key, unique
-  identity), the whole value as a lossless blob ``:memory/value`` (EDN text by default), the kind
-  ``:memory/kind`` and data type ``:memory/data-type``, plus typed copies of the queryable scalars of
-  each record (``:session/type``, ``:project/status``, ``:learning/tags`` many, ...). Records that
-  live inside a container entry (projects, builder sessions, presence users, comments, versions,
-  ops, offline-queue items) become component sub-entities under ``:memory/records`` with identity
-  ``:record/id`` = printed entry key + space + printed record key (or ``[i]``). ISO-8601 strings
-  become epoch-ms longs; nil/NaN values and values that do not fit their attribute are left out
-  (they survive in the blob). ``from_entity`` decodes the blob, so it is exact (``edn.identical``).
-- ``"plan"``: the team's draft (data-samples/plan-schema.edn) with its classifier: it looks at the
-  keyword's name only, so real keys all land in ``cache``; ``:cache/key`` is ``(name key)`` (namespace
-  dropped -> collisions); values are JSON blobs (``workbench.codecs`` "json"); timestamps are "now";
-  ``:learning/level`` is never written. ``from_entity`` returns what the plan would give back.
+  identity), the whole value as a lossless blob ``:memory/value`` (EDN text by default; bytes with
+  the binary codec), the kind ``:memory/kind`` (keyword) and data type ``:memory/data-type``, plus
+  typed copies of the queryable scalars of each record (``:session/type``, ``:project/status``,
+  ``:learning/tags`` many, ...; unqualified record keys get a kind namespace: ``:review/level``).
+  Records that live inside a container entry (projects, builder sessions, presence users,
+  comments, versions, ops, offline-queue items: ``RECORD_LAYOUT``) become component sub-entities
+  under ``:memory/records`` (ref, many, isComponent) with identity ``:record/id`` = printed entry
+  key + space + printed record key (or ``[i]`` for items). ISO-8601 strings become epoch-ms longs;
+  nil/NaN values and values that do not fit their attribute are left out (they survive in the
+  blob). ``from_entity`` decodes the blob, so it is exact (``edn.identical``).
+- ``"plan"``: the team's draft (data-samples/plan-schema.edn) with its classifier: it tests the
+  keyword's NAME only, so real keys all land in ``cache``; ``:cache/key`` is ``(name key)``
+  (namespace dropped -> collisions); values are JSON blobs (``workbench.codecs`` "json");
+  timestamps are "now"; ``:learning/level`` is never written. ``from_entity`` returns what the plan
+  would give back (key without namespace, JSON-decoded value).
+
+Entity shape (both presets): ``dict[Keyword, value]``; a value is a scalar (str, int, float,
+bool, Keyword, ...), a ``frozenset`` for cardinality-many attributes, bytes for a binary blob, or
+(``:memory/records`` only) a list of sub-entity dicts. ``mapping.identities(entity)`` lists the
+(attribute, value) pairs that identify it; ``InferredMapping.identity`` is ``:memory/key``.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from workbench.codecs import Codec, get_codec
 from workbench.paths import DATA_SAMPLES
 from workbench.profile import (
     LONG_VALUE_BYTES,
+    MAX_KEY_BYTES,
     SCALAR_TYPES,
     Profile,
     edn_type,
@@ -137,12 +146,16 @@ def infer_schema(data: Any, *, blob_codec: str = "edn", name: str = "inferred") 
         if target in BOOKKEEPING:
             blob[target] = "name reserved for the workbench's bookkeeping"
             continue
+        if len(str(target).encode("utf-8")) > MAX_KEY_BYTES:
+            blob[target] = f"TOO_LONG_FOR_KEY: attribute name over {MAX_KEY_BYTES} bytes"
+            continue
         decided = _decide(target, srcs, prof)
         if isinstance(decided, Attr):
             attrs[target] = decided
         else:
             blob[target] = decided
-    return Schema(attrs, blob, name)
+    kinds = {t: tuple(sorted({k for k, _p, _s in srcs})) for t, srcs in sources.items()}
+    return Schema(attrs, blob, name, kinds)
 
 
 def _decide(target: edn.Keyword, srcs: list, prof: Profile) -> Attr | str:

@@ -62,6 +62,7 @@ class Schema:
     attributes: dict[edn.Keyword, Attr]
     blob_only: dict[edn.Keyword, str] = field(default_factory=dict)
     name: str = "schema"
+    kinds: dict[edn.Keyword, tuple] = field(default_factory=dict)  # attribute -> entry kinds
 
     def __contains__(self, attr: object) -> bool:
         return attr in self.attributes
@@ -111,23 +112,28 @@ class Schema:
         else:
             attrs[k] = Attr(**changes)
         blob = {b: r for b, r in self.blob_only.items() if b != k}
-        return Schema(attrs, blob, self.name)
+        return Schema(attrs, blob, self.name, self.kinds)
 
     def without(self, attr: edn.Keyword | str, reason: str = "removed by user") -> Schema:
         """A copy with one attribute moved back into the blob."""
         k = _as_kw(attr)
         attrs = {a: v for a, v in self.attributes.items() if a != k}
-        return Schema(attrs, {**self.blob_only, k: reason}, self.name)
+        return Schema(attrs, {**self.blob_only, k: reason}, self.name, self.kinds)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per attribute (typed) and per blob-only attribute, with the reason."""
-        rows = [{"attribute": str(k), "stored": "typed", "value_type": a.value_type,
-                 "cardinality": a.cardinality, "unique": a.unique or "", "reason": a.reason}
+        def kinds(k: edn.Keyword) -> str:
+            return ", ".join(self.kinds.get(k, ()))
+
+        rows = [{"attribute": str(k), "kinds": kinds(k), "stored": "typed",
+                 "value_type": a.value_type, "cardinality": a.cardinality, "unique": a.unique or "",
+                 "reason": a.reason}
                 for k, a in sorted(self.attributes.items(), key=_kw_sort)]
-        rows += [{"attribute": str(k), "stored": "blob only", "value_type": "", "cardinality": "",
-                  "unique": "", "reason": r} for k, r in sorted(self.blob_only.items(), key=_kw_sort)]
-        return pd.DataFrame(rows, columns=["attribute", "stored", "value_type", "cardinality",
-                                           "unique", "reason"])
+        rows += [{"attribute": str(k), "kinds": kinds(k), "stored": "blob only", "value_type": "",
+                  "cardinality": "", "unique": "", "reason": r}
+                 for k, r in sorted(self.blob_only.items(), key=_kw_sort)]
+        return pd.DataFrame(rows, columns=["attribute", "kinds", "stored", "value_type",
+                                           "cardinality", "unique", "reason"])
 
 
 def _kw_sort(item: tuple) -> tuple:

@@ -31,6 +31,18 @@ def _entries(memory: Any) -> list:
     return list(getattr(memory, "entries", memory))
 
 
+_PROGRESS_MIN = 20_000
+
+
+def _progress(items: list, desc: str) -> Iterable:
+    """Items wrapped in a tqdm bar when there are many (long work shows progress)."""
+    if len(items) < _PROGRESS_MIN:
+        return items
+    from tqdm.auto import tqdm
+
+    return tqdm(items, desc=desc, unit="entry")
+
+
 def _as_mapping(m: Any) -> InferredMapping | PlanMapping:
     if isinstance(m, str):
         return get_mapping(m)
@@ -43,7 +55,7 @@ def collision_report(memory: Any, mapping: Any = "inferred") -> pd.DataFrame:
     """Every pair of distinct keys whose entities share a unique identity (one would overwrite)."""
     m = _as_mapping(mapping)
     groups: dict[tuple, list] = defaultdict(list)
-    for e in _entries(memory):
+    for e in _progress(_entries(memory), "collisions"):
         ent = m.to_entity(e.key, e.value)
         for attr, val in m.identities(ent):
             groups[(attr, val)].append(e)
@@ -77,7 +89,7 @@ def validate(memory: Any, schema: Any = None) -> pd.DataFrame:
                      "value": text if len(text) <= 80 else text[:77] + "...",
                      "value_type": edn_type(v), "expected": expected, "problem": problem})
 
-    for e in _entries(memory):
+    for e in _progress(_entries(memory), "validate"):
         if isinstance(m, InferredMapping):
             cands = ((w[0] if w else "", a, v) for w, a, v in m.candidates(e.key, e.value))
         else:
@@ -242,7 +254,7 @@ def loss_report(memory: Any, mapping: Any = "inferred", codec: str | Codec | Non
     es = _entries(memory)
     store: dict[tuple, int] = {}
     entities = []
-    for i, e in enumerate(es):
+    for i, e in enumerate(_progress(es, "losses")):
         ent = m.to_entity(e.key, e.value)
         entities.append(ent)
         for ident in m.identities(ent)[:1]:
@@ -310,3 +322,55 @@ def coverage(memory: Any, mapping: Any = "inferred") -> pd.DataFrame:
             for a, attr in sorted(m.schema.attributes.items(),
                                   key=lambda kv: (kv[0].namespace or "", kv[0].name))]
     return pd.DataFrame(rows, columns=["attribute", "value_type", "stored", "never_stored"])
+
+
+def plan_defects(memory: Any, mapping: Any = "plan") -> pd.DataFrame:
+    """One row per known defect of the plan's draft, with the evidence measured on `memory`."""
+    from workbench.schema.mapping import PLAN_DOCUMENTED_PROJECT_STATUSES, plan_classify
+
+    m = _as_mapping(mapping)
+    es = _entries(memory)
+    rows = []
+
+    def add(defect: str, count: int, evidence: str, example: str = "") -> None:
+        rows.append({"defect": defect, "count": int(count), "evidence": evidence,
+                     "example": example})
+
+    cached = [e for e in es if plan_classify(e.key) == "cache"]
+    add("classifier reads the keyword name only", len(cached),
+        f"{len(cached)} of {len(es)} entries fall to cache",
+        printed(cached[0].key) if cached else "")
+    col = collision_report(es, m)
+    add("cache key drops the namespace", len(col), f"{len(col)} colliding key pairs",
+        f"{col['key_a'].iloc[0]} / {col['key_b'].iloc[0]}" if len(col) else "")
+    loss = loss_report(es, m)
+    for label, pattern in (("JSON: keyword values become strings", "keyword became string"),
+                           ("JSON: sets and lists become vectors", "(?:set|list) became vector"),
+                           ("JSON: string map keys become keywords", "string key became keyword"),
+                           ("collisions overwrite entries", "overwritten by")):
+        hit = loss[loss["reason"].str.contains(pattern)]
+        add(label, len(hit), f"{len(hit)} values in {hit['key'].nunique()} entries",
+            f"{hit['key'].iloc[0]} {hit['path'].iloc[0]}" if len(hit) else "")
+    add("timestamps replaced by now", len(es),
+        "every saved entity gets :cache/created-at (or :session/created-at ...) = save time; "
+        "the records' own times are not indexed", "")
+    statuses: dict[Any, int] = defaultdict(int)
+    for e in es:
+        if e.kind == "projects" and isinstance(e.value, Mapping):
+            for rec in e.value.values():
+                if isinstance(rec, Mapping):
+                    st = rec.get(edn.Keyword("project", "status"))
+                    if st is not None:
+                        statuses[st] += 1
+    odd = {s: n for s, n in statuses.items() if s not in PLAN_DOCUMENTED_PROJECT_STATUSES}
+    add("project statuses differ from the documented ones", sum(odd.values()),
+        "real: " + ", ".join(f"{_short(s)} ({n})" for s, n in sorted(statuses.items(), key=str))
+        + "; documented: " + ", ".join(sorted(_short(s) for s in PLAN_DOCUMENTED_PROJECT_STATUSES)),
+        ", ".join(_short(s) for s in odd))
+    cov = coverage(es, m).set_index("attribute")
+    learning = sum(1 for e in es if e.kind == "learning-record")
+    level = int(cov.loc[":learning/level", "stored"]) if ":learning/level" in cov.index else 0
+    add(":learning/level never stored", learning if level == 0 else 0,
+        f":learning/level stored {level} times for {learning} learning records: "
+        "learning-by-level is always empty")
+    return pd.DataFrame(rows, columns=["defect", "count", "evidence", "example"])

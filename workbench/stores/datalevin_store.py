@@ -43,6 +43,9 @@ SHAPES = ("kv", "datalog")
 MAIN_DBI = "memory"
 TEXT_DBI = "memory-edn"
 KEY_ATTR = edn.Keyword("workbench", "key")
+#: durability -> LMDB environment flags (Datalevin's defaults are #{:nordahead :notls})
+DURABILITY_FLAGS = {"sync": "#{:nordahead :notls}", "nometasync": "#{:nordahead :notls :nometasync}",
+                    "nosync": "#{:nordahead :notls :nosync}"}
 _KW = edn.Keyword
 
 
@@ -80,11 +83,18 @@ class DatalevinStore(Store):
     """Memory map in a real Datalevin database (key-value or Datalog shape)."""
 
     def __init__(self, path: str | os.PathLike, shape: str = "kv", mapping: Any = "inferred",
-                 batch_size: int = 1000, memory: Any = None, schema: Any = None) -> None:
-        """Open (or create) the Datalevin database directory at `path`."""
+                 batch_size: int = 1000, memory: Any = None, schema: Any = None,
+                 durability: str = "sync") -> None:
+        """Open (or create) the Datalevin database directory at `path`.
+
+        durability: "sync" (Datalevin's default flags: every commit durable), "nometasync" or
+        "nosync" (LMDB flags, as for the LMDB stores)."""
         super().__init__()
         if shape not in SHAPES:
             raise ValueError(f"shape must be one of {SHAPES}, not {shape!r}")
+        if durability not in DURABILITY_FLAGS:
+            raise ValueError(f"durability must be one of {tuple(DURABILITY_FLAGS)}, "
+                             f"not {durability!r}")
         wdl.require()
         wdl.start_jvm()
         self.shape = shape
@@ -95,10 +105,14 @@ class DatalevinStore(Store):
         self._c = wdl.clj()
         self._closed = False
         self._lock = threading.RLock()
+        self.durability = durability
+        flags = f"{{:flags {DURABILITY_FLAGS[durability]}}}"
         if shape == "kv":
-            self._impl: _KvShape | _DatalogShape = _KvShape(self._c, self.path)
+            self._impl: _KvShape | _DatalogShape = _KvShape(self._c, self.path,
+                                                             self._c.read(flags))
         else:
-            self._impl = _DatalogShape(self._c, self.path, mapping, memory=memory, schema=schema)
+            self._impl = _DatalogShape(self._c, self.path, mapping, memory=memory, schema=schema,
+                                       opts=self._c.read(f"{{:kv-opts {flags}}}"))
 
     # ---- Store primitives ------------------------------------------------------------------
     def _check_open(self) -> None:
@@ -185,9 +199,9 @@ class DatalevinStore(Store):
 class _KvShape:
     """One KV entry per memory key (see the module docstring for the two sub-databases)."""
 
-    def __init__(self, c: Any, path: Path) -> None:
+    def __init__(self, c: Any, path: Path, opts: Any) -> None:
         self.c = c
-        self.kv = c.core("open-kv", c.JString(str(path)))
+        self.kv = c.core("open-kv", c.JString(str(path)), opts)
         c.core("open-dbi", self.kv, c.JString(MAIN_DBI))
         c.core("open-dbi", self.kv, c.JString(TEXT_DBI))
         self.t_keyword = c.kw("keyword")
@@ -374,7 +388,7 @@ class _DatalogShape:
     """One entity per memory key through the schema helper's mapping."""
 
     def __init__(self, c: Any, path: Path, mapping: Any, memory: Any = None,
-                 schema: Any = None) -> None:
+                 schema: Any = None, opts: Any = None) -> None:
         self.c = c
         self.mapping = _resolve_mapping(mapping, memory, schema)
         self.schema = self.mapping.schema
@@ -383,7 +397,7 @@ class _DatalogShape:
         self.jschema = wdl.schema_to_clj(self.schema,
                                          extra={KEY_ATTR: ("string", "one", "identity")})
         try:
-            self.conn = c.core("get-conn", c.JString(str(path)), self.jschema)
+            self.conn = c.core("get-conn", c.JString(str(path)), self.jschema, opts)
         except Exception as exc:  # noqa: BLE001
             raise _store_error(exc) from None
         J = c.Keyword.intern

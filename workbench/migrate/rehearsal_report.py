@@ -1,0 +1,243 @@
+"""Rehearsal results and their report: Markdown, JSON and a PNG timeline (all written atomically)."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workbench.io import atomic_write_text
+
+
+@dataclass
+class PhaseResult:
+    """One phase: mode, time span, ops played, latency per op, validation summary."""
+
+    name: str
+    mode: str
+    start: float
+    end: float = 0.0
+    ops: int = 0
+    latency: dict[str, dict[str, float]] = field(default_factory=dict)
+    validation: dict[str, Any] | None = None
+
+
+@dataclass
+class RehearsalResult:
+    """Everything a rehearsal measured."""
+
+    input: str
+    input_sha256: str
+    target: str
+    mapping: str
+    faults: list[str]
+    entries: int
+    phases: list[PhaseResult] = field(default_factory=list)
+    events: list[tuple[float, str, str]] = field(default_factory=list)
+    metrics: list[dict[str, Any]] = field(default_factory=list)
+    discrepancies: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    rollback: dict[str, Any] | None = None
+    context: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+    files: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        """True when every success metric passed."""
+        return all(m["pass"] for m in self.metrics)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        d = asdict(self)
+        d["passed"] = self.passed
+        return d
+
+    def metrics_frame(self):
+        """Success metrics as a DataFrame."""
+        import pandas as pd
+
+        return pd.DataFrame(self.metrics)
+
+    def latency_frame(self):
+        """Median latency per phase and op (ms) as a DataFrame."""
+        import pandas as pd
+
+        rows = [
+            {"phase": p.name, "mode": p.mode, "op": op, **stats}
+            for p in self.phases
+            for op, stats in p.latency.items()
+        ]
+        return pd.DataFrame(rows)
+
+
+def _latency(
+    samples: list[tuple[float, str, str, float]], phase: str
+) -> dict[str, dict[str, float]]:
+    per: dict[str, list[float]] = {}
+    for _, ph, op, ms in samples:
+        if ph == phase:
+            per.setdefault(op, []).append(ms)
+    out = {}
+    for op, xs in sorted(per.items()):
+        xs.sort()
+        out[op] = {
+            "n": len(xs),
+            "median_ms": statistics.median(xs),
+            "p95_ms": xs[min(len(xs) - 1, int(0.95 * len(xs)))],
+            "mean_ms": statistics.fmean(xs),
+        }
+    return out
+
+
+def timeline_figure(res: RehearsalResult):
+    """Matplotlib figure: op latency over time, phases shaded, events marked."""
+    import matplotlib.pyplot as plt
+
+    from workbench.plots import titled
+
+    fig, ax = plt.subplots(figsize=(11, 4.8))
+    samples = getattr(res, "_samples", [])
+    ops = sorted({s[2] for s in samples})
+    for op in ops:
+        xs = [s[0] for s in samples if s[2] == op]
+        ys = [max(s[3], 1e-4) for s in samples if s[2] == op]
+        ax.scatter(xs, ys, s=4, label=op, alpha=0.6)
+    colors = ["#eeeeee", "#e3f2fd", "#fff3e0", "#e8f5e9", "#fce4ec"]
+    for i, p in enumerate(res.phases):
+        ax.axvspan(p.start, p.end or p.start, color=colors[i % len(colors)], zorder=0)
+        ax.text(
+            p.start,
+            0.02 + 0.05 * (i % 2),
+            f" {p.name}",
+            transform=ax.get_xaxis_transform(),
+            fontsize=7,
+            va="bottom",
+        )
+    for t, kind, _text in res.events:
+        if kind in ("fault", "repair", "rollback", "copy", "diverged"):
+            ax.axvline(t, color="red" if kind in ("fault", "diverged") else "gray", lw=0.6, ls="--")
+    ax.set_yscale("log")
+    ax.plot([], [], color="red", lw=0.6, ls="--", label="fault / divergence")
+    ax.plot([], [], color="gray", lw=0.6, ls="--", label="copy / repair / rollback")
+    titled(
+        ax,
+        f"Rehearsal timeline: {res.target}/{res.mapping} ({res.entries} entries)",
+        "time since start (s)",
+        "operation latency (ms, log)",
+    )
+    if ops:
+        ax.legend(loc="upper right", fontsize=7, markerscale=3, ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+def _md_table(rows: list[dict[str, Any]], cols: list[str]) -> str:
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for r in rows:
+        lines.append("| " + " | ".join(str(r.get(c, "")).replace("|", "\\|") for c in cols) + " |")
+    return "\n".join(lines)
+
+
+def report_markdown(res: RehearsalResult, png_name: str | None = None) -> str:
+    """The rehearsal report as Markdown."""
+    out = [
+        f"# Migration rehearsal: {res.target} / mapping `{res.mapping}`",
+        "",
+        f"Input `{res.input}` (sha256 {res.input_sha256[:16]}..., untouched), {res.entries} entries; "
+        f"faults: {', '.join(res.faults) or 'none'}; {res.seconds:.1f} s.",
+        "",
+        f"**Verdict: {'PASS' if res.passed else 'FAIL'}**",
+        "",
+        "## Success metrics",
+        "",
+        _md_table(
+            [{**m, "pass": "pass" if m["pass"] else "FAIL"} for m in res.metrics],
+            ["metric", "target", "measured", "pass"],
+        ),
+        "",
+    ]
+    out += [
+        "Latency ratios compare medians with the EDN-only baseline of the same run. The app's "
+        "EDN save only assoc's into an in-memory map (the file is rewritten ~100 ms later, "
+        "not durable), so a durable per-write commit in the new store cannot be within +20% "
+        "of it; the figures show by how much it is not.",
+        "",
+    ]
+    if res.context.get("edn_durable_save_ms"):
+        c = res.context
+        out += [
+            f"For context: a *durable* EDN save (the whole-file rewrite) took "
+            f"{c['edn_durable_save_ms']:.1f} ms; the slowest phase's median save "
+            f"took {c.get('new_store_save_ms_worst_phase', 0):.2f} ms "
+            f"(x{c.get('ratio_vs_durable_edn_save', 0):.3f} of the durable EDN save).",
+            "",
+        ]
+    if png_name:
+        out += [f"![timeline]({png_name})", ""]
+    out += ["## Phases", ""]
+    rows = []
+    for p in res.phases:
+        v = p.validation or {}
+        rows.append(
+            {
+                "phase": p.name,
+                "mode": p.mode,
+                "seconds": f"{p.end - p.start:.2f}",
+                "ops": p.ops,
+                "get ms (median)": f"{p.latency.get('get_value', {}).get('median_ms', 0):.4f}",
+                "save ms (median)": f"{p.latency.get('save_value', {}).get('median_ms', 0):.4f}",
+                "consistency": f"{v['consistency']:.2f}%" if v else "",
+                "discrepancies": v.get("discrepancies_total", "") if v else "",
+            }
+        )
+    out += [_md_table(rows, list(rows[0]) if rows else []), "", "## Timeline", ""]
+    out += [f"- {t:7.2f} s  {kind}: {text}" for t, kind, text in res.events]
+    if res.rollback:
+        out += ["", f"## Rollback: {res.rollback['scenario']}", ""]
+        out += [f"- {s}" for s in res.rollback["steps"]]
+        out += [f"- verification: {'nothing lost' if res.rollback['ok'] else 'LOSS DETECTED'}"]
+    out += ["", f"## Discrepancies ({len(res.discrepancies)})", ""]
+    if res.discrepancies:
+        summary: dict[tuple, int] = {}
+        for d in res.discrepancies:
+            k = (d["phase"], d["kind"], d["data_type"], d["category"])
+            summary[k] = summary.get(k, 0) + 1
+        out.append(
+            _md_table(
+                [
+                    {"phase": a, "kind": b, "data type": c, "category": r, "count": n}
+                    for (a, b, c, r), n in sorted(summary.items())
+                ],
+                ["phase", "kind", "data type", "category", "count"],
+            )
+        )
+        out += ["", "Every discrepancy (key, phase, kind, path, reason):", ""]
+        out += [
+            f"- `{d['key']}` {d['phase']} {d['kind']} at {d['path'] or '-'}: {d['reason']}"
+            for d in res.discrepancies
+        ]
+    else:
+        out.append("None: every entry identical (edn.identical) after every phase.")
+    if res.errors:
+        out += ["", "## Errors seen by the app", ""] + [f"- {e}" for e in res.errors[:200]]
+    return "\n".join(out) + "\n"
+
+
+def write_rehearsal_report(res: RehearsalResult, out_dir: str | Path) -> dict[str, str]:
+    """Write rehearsal-<target>-<mapping>.{json,md,png} atomically; returns the paths."""
+    import matplotlib.pyplot as plt
+
+    from workbench.plots import save_png
+
+    out = Path(out_dir)
+    stem = f"rehearsal-{res.target}-{res.mapping}"
+    fig = timeline_figure(res)
+    png = save_png(fig, out / f"{stem}.png")
+    plt.close(fig)
+    md = atomic_write_text(out / f"{stem}.md", report_markdown(res, png.name))
+    res.files = {"png": str(png), "md": str(md), "json": str(out / f"{stem}.json")}
+    atomic_write_text(out / f"{stem}.json", json.dumps(res.to_dict(), indent=1, default=str))
+    return res.files
