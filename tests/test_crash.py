@@ -158,7 +158,7 @@ def _edn_write_trial(base: Path, path: Path, mode: str, delay: float) -> str:
     """Kill an EDN rewrite in flight; return 'intact-old', 'intact-new' or 'lost'."""
     path.write_bytes(base.read_bytes())
     old_size = path.stat().st_size
-    proc = _child("edn-write", str(path), "--write-mode", mode, "--mb", "24")
+    proc = _child("edn-write", str(path), "--write-mode", mode, "--mb", "16")
 
     def ready(line: str) -> bool:  # then wait until the bytes are really being written
         if not line.startswith("READY"):

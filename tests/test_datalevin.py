@@ -29,6 +29,7 @@ def test_require_names_what_is_missing_and_how_to_install(monkeypatch, tmp_path)
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a, **k: None if name in absent else real(name, *a, **k))
     monkeypatch.setattr(wdl, "_startup", {})
+    monkeypatch.setattr(wdl.shutil, "which", lambda name: None)  # no system Java on PATH
     old_java = tmp_path / "jdk17"
     old_java.mkdir()
     (old_java / "release").write_text('JAVA_VERSION="17.0.9"\n')

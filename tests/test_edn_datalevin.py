@@ -144,3 +144,19 @@ def test_clojure_refuses_what_we_refuse(dl) -> None:
         from workbench.datalevin import to_edn
 
         assert _norm(edn.loads(text)) == _norm(to_edn(dl.read_edn(text))), text
+
+
+def test_pr_str_output_is_clojures_byte_for_byte(dl) -> None:
+    from workbench.datalevin import clj
+
+    # small maps (array maps keep insertion order in Clojure) and vectors; sets print in hash order
+    text = (
+        '[{:a 1, :b "tab\\t quote\\" nl\\n é ✓", :c nil, :d true} [1.0E7 1.23456789E7 1.0E-4 '
+        "123.0 -0.0 0.001 1.5E300 -2.5E-10 9999999.0 0.5] (1 2N 3/4 1.50M) "
+        '{"s" {:user/id "u1", :user/joined-at 1760000000000}, :k [:a :b/c]} \\a \\newline '
+        ":review/alex/x a/b ##Inf ##-Inf]"
+    )
+    ours = edn.dumps(edn.loads(text), pr_str=True)
+    theirs = str(clj().pr_str(dl.read_edn(text)))
+    assert ours == theirs
+    assert ours == text

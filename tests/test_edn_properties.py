@@ -253,7 +253,7 @@ common_docs = st.dictionaries(
 )
 
 
-@SETTINGS
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(common_docs, st.booleans())
 def test_same_values_as_edn_format_on_common_subset(doc, pr_str) -> None:
     text = dumps(doc, pr_str=pr_str)

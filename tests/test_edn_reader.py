@@ -424,6 +424,9 @@ def test_deep_nesting() -> None:
         assert identical(loads(edn.dumps(v)), v)
     v = loads("[" * n + "]" * n)
     assert edn.dumps(v, pr_str=True) == "[" * n + "]" * n
+    text = "#{" + "{:a [" * n + "]}" * n + "}"  # maps frozen (and hashed) 10,000 deep
+    v = loads(text)
+    assert edn.dumps(v) == text and identical(loads(edn.dumps(v)), v)
     deep = loads("#t " * 3000 + "1")
     assert edn.dumps(deep) == "#t " * 3000 + "1"
 

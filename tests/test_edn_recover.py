@@ -339,3 +339,23 @@ def test_matches_loads_on_clean_documents() -> None:
     lines = dumps(value, pr_str=True)[1:-1].replace(", :", "\n :")
     entries2, diags2 = read_map_entries("{" + lines + "\n}")
     assert diags2 == [] and identical({e.key: e.value for e in entries2}, value)
+
+
+def test_broken_brackets_and_quotes_resync_on_entry_lines() -> None:
+    cases = [
+        ("{:a [1 2\n :b 3\n :c 4}", [(kw("b"), 3), (kw("c"), 4)], ("unmatched-delimiter", 3, 6)),
+        ('{:a "abc\n :b 2\n :c 3}', [(kw("b"), 2), (kw("c"), 3)], ("unterminated", 1, 5)),
+        (
+            "{:z 0\n :a {:x [1 2}\n     :y 2}\n :b 3}",
+            [(kw("z"), 0), (kw("b"), 3)],
+            ("unmatched-delimiter", 2, 13),
+        ),
+    ]
+    for text, kept, diag in cases:
+        entries, diags = read_map_entries(text)
+        assert [(e.key, e.value) for e in entries] == kept
+        assert [(d.kind, d.line, d.column) for d in diags] == [diag]
+        assert diags[0].key == kw("a")
+    # one-line files (pr-str) have no entry lines to resync on: the rest is one damaged stretch
+    entries, diags = read_map_entries('{:z 0, :a "abc, :b 2, :c 3}')
+    assert [e.key for e in entries] == [kw("z")] and [d.kind for d in diags] == ["unterminated"]

@@ -222,3 +222,23 @@ def test_clojure_float_forms_read_back() -> None:
     for x in (0.1, 1 / 3, 1e-300, 5e-324, 1.7976931348623157e308, 123456789.0, 1e16, -2.5e-5):
         assert loads(dumps(x)) == x
         assert "." in dumps(x) or "e" in dumps(x)
+
+
+@pytest.mark.parametrize(
+    ("x", "java"),
+    [
+        (1e7, "1.0E7"),
+        (12345678.9, "1.23456789E7"),
+        (0.0001, "1.0E-4"),
+        (-2.5e-10, "-2.5E-10"),
+        (1.5e300, "1.5E300"),
+        (9999999.0, "9999999.0"),
+        (0.001, "0.001"),
+        (123.0, "123.0"),
+        (-0.0, "-0.0"),
+        (math.inf, "##Inf"),
+    ],
+)
+def test_pr_str_prints_doubles_like_java(x: float, java: str) -> None:
+    assert dumps(Vector([x]), pr_str=True) == f"[{java}]"
+    assert loads(java) == x and identical(loads(dumps(x, pr_str=True)), x)

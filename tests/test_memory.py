@@ -253,3 +253,30 @@ def test_invalid_utf8_is_reported_and_the_rest_salvaged() -> None:
     assert m.get(K(None, "b")) == 2
     with pytest.raises(edn.EdnSyntaxError):
         memory_from_bytes(b'{:a "caf\xe9", :b 2}', strict=True)
+
+
+def test_records_for_every_kind(clean) -> None:
+    from workbench.memory import RECORD_LAYOUT
+
+    _, path = clean
+    m = load_memory(path)
+    for kind in {e.kind for e in m.entries}:
+        entries = [e for e in m.entries if e.kind == kind]
+        df = m.records(kind)
+        layout = RECORD_LAYOUT.get(kind)
+        expected = sum(len(e.value) for e in entries) if layout else len(entries)
+        assert len(df) == expected, kind
+        assert set(df["key"]) <= {
+            str(e.key) if isinstance(e.key, K) else edn.dumps(e.key) for e in entries
+        }
+        originals = (
+            {id(e.value) for e in entries}
+            if not layout
+            else {id(c) for e in entries for c in _children(e.value)}
+        )
+        assert {id(v) for v in df["value"]} <= originals, kind  # the objects, not copies
+    assert len(m.records("no-such-kind")) == 0
+
+
+def _children(v):
+    return list(v.values()) if isinstance(v, dict) else list(v)

@@ -536,3 +536,15 @@ def test_damaged_repair_log_error_names_file_line_and_column(tmp_path):
     log.write_text('[\n {"key": ":a", "op": "put",\n')
     with pytest.raises(ValueError, match=r"repair.json: line \d+, column \d+"):
         RepairLog(log)
+
+
+def test_failed_second_clear_is_repaired_and_never_read_stale():
+    e = DictStore({K(":a"): 1}, "edn")
+    n = DictStore({K(":a"): 1}, "new")
+    mm = MigratingMemory(e, n, "dual-write", retries=0)
+    n.fail_writes = 1
+    mm.clear()
+    assert n.data == {K(":a"): 1} and len(mm.repair_log) == 1
+    mm._mode = "datalevin-first"  # bypass set_mode's automatic repair to look at reads
+    assert mm.get_all() == {} and mm.get_value(K(":a"), "DEFAULT") == "DEFAULT"
+    assert mm.repair() == 1 and n.data == {}

@@ -115,6 +115,10 @@ def test_lmdb_backup_restore_and_tamper_detection(tmp_path):
     with LmdbKvStore(tmp_path / "db") as s:
         assert K(":after") not in s and len(s) == 100
         assert edn.identical(s.get(K(":k/250")), data[K(":k/250")])
+    closed = backup_lmdb(tmp_path / "db", tmp_path / "bk2")  # from a closed env folder
+    assert verify_backup(tmp_path / "bk2").files["data.mdb"] == closed.files["data.mdb"]
+    with pytest.raises(BackupError, match="not empty"):
+        backup_lmdb(tmp_path / "db", tmp_path / "bk2")
     (tmp_path / "bk" / "data.mdb").write_bytes(b"garbage")
     with pytest.raises(BackupError, match="checksum"):
         restore_lmdb(tmp_path / "bk", tmp_path / "db")
@@ -142,3 +146,21 @@ def test_cli_rehearse(sample, tmp_path, capsys):
     out = capsys.readouterr().out
     assert code in (0, 1) and "lmdb/kv" in out and "data consistency" in out
     assert (tmp_path / "rehearsal.md").exists() and (tmp_path / "rehearsal-lmdb-kv.json").exists()
+
+
+@pytest.mark.datalevin
+def test_rehearse_into_datalevin_kv(dl, tmp_path):
+    """The target is pluggable by name: the same four phases into Datalevin's key-value shape."""
+    from workbench.paths import DATA_SAMPLES
+
+    res = rehearse(
+        DATA_SAMPLES / "memory-small.edn",
+        tmp_path,
+        target="datalevin",
+        mapping="kv",
+        ops_per_phase=30,
+        progress=False,
+    )
+    assert _metric(res, "data consistency")["value"] == 100.0, res.discrepancies[:3]
+    assert _metric(res, "completion")["value"] == 100.0
+    assert res.phases[-1].validation["export_consistency"] == 100.0

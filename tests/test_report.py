@@ -130,6 +130,15 @@ def test_index_shows_input_machine_and_every_section(quick_report) -> None:
     assert "absent" not in page.classes, re.findall(r'class="absent">(.*?)</p>', html)
     assert "gap" not in page.classes, re.findall(r'class="gap">(.*?)</p>', html)
     assert html.count('class="finding filled"') >= len(SECTIONS)
+    # ... with the figures the notebooks handed over in their findings files
+    for section in SECTIONS:
+        findings = json.loads((out / f"findings-{section.name}.json").read_text())
+        start = html.index(f'id="sec-{section.name}"')
+        body = html[start : html.index("</section>", start)]
+        numbers = [v for v in findings.values() if isinstance(v, int) and not isinstance(v, bool)]
+        for value in numbers:
+            assert f">{value:,}" in body, f"{section.name}: {value} not shown"
+        assert len(body) > 500, f"{section.name} section is nearly empty"
 
 
 @pytest.mark.slow

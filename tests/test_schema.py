@@ -400,8 +400,8 @@ def test_datalevin_accepts_inferred_schema_and_reads_back_equal_values(dl, tmp_p
     conn = dl.connect(str(tmp_path / "db"), schema_map)
     try:
         tx = to_tx_data(mem, mapping)
-        for i in range(0, len(tx), 200):
-            conn.transact(dl.read_edn(edn.dumps(edn.Vector(tuple(tx[i:i + 200])))))
+        for i in range(0, len(tx), 500):
+            conn.transact(dl.read_edn(edn.dumps(edn.Vector(tuple(tx[i:i + 500])))))
         rows = conn.query("[:find ?k ?v :where [?e :memory/key ?k] [?e :memory/value ?v]]")
         got = {k: v for k, v in rows}
         assert len(got) == len({str(e.key) for e in mem.entries})

@@ -116,6 +116,7 @@ def _named_parse(data: bytes) -> tuple[str | None, str]:
 
 
 _tls = threading.local()
+_Keyword, _Vector = edn.Keyword, edn.Vector
 
 
 def _pack_nested(value: Any) -> bytes:
@@ -139,9 +140,13 @@ def _inst_text(value: Any) -> str:
 
 def _default(obj: Any) -> Any:
     t = type(obj)
-    if t is edn.Vector:
+    if t is _Keyword:  # most frequent: map keys
+        ext = _named_enc.get(obj)
+        if ext is not None:
+            return ext
+    if t is _Vector:
         return list(obj)
-    if t is edn.Keyword or t is edn.Symbol:
+    if t is _Keyword or t is edn.Symbol:
         ext = _named_enc.get(obj)
         if ext is None:
             code = _KEYWORD if t is edn.Keyword else _SYMBOL

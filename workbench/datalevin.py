@@ -17,6 +17,7 @@ import importlib.util
 import os
 import re
 import shlex
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -79,6 +80,12 @@ def configure_java_home() -> str | None:
     if bundled is not None and (_java_major(bundled) or MIN_JAVA) >= MIN_JAVA:
         os.environ["JAVA_HOME"] = str(bundled)
         return str(bundled)
+    java = shutil.which("java")  # a system Java 21+ on PATH also does
+    if java:
+        home = Path(java).resolve().parent.parent
+        if (_java_major(home) or 0) >= MIN_JAVA:
+            os.environ["JAVA_HOME"] = str(home)
+            return str(home)
     return None
 
 
@@ -478,7 +485,7 @@ class SchemaCheck:
                 f"({len(self.refused_attributes)} refused), {self.transacted}/{self.entities} "
                 f"entities transacted, {self.equal} read back equal, {self.value_equal} values "
                 f"round-trip through the mapping, {len(self.problems)} problem rows, "
-                f"{self.seconds:.1f} s")
+                f"{self.seconds:.1f} s (JVM start-up {_startup.get('total', 0.0):.1f} s apart)")
 
 
 def _pairs(memory: Any) -> list[tuple[Any, Any]]:

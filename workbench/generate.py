@@ -381,6 +381,8 @@ class _Gen:
         self.user = user
         self.ukw = K(None, user)
         self.used_keys: set = set()
+        self.used_ids: set[str] = set()
+        self._kws: dict[str, edn.Keyword] = {}
         self.learning_ids: list[str] = []
         self.deleted_ids: list[str] = []
         self.review_ids: list[str] = []
@@ -395,6 +397,13 @@ class _Gen:
             self.collab_users.append(self.user if i == 0 else f"user-{self.hex(6)}")
 
     # small pieces -------------------------------------------------------------
+    def kw(self, name: str) -> edn.Keyword:
+        """Unqualified keyword, memoised (keyword construction is on the hot path)."""
+        k = self._kws.get(name)
+        if k is None:
+            k = self._kws[name] = K(None, name)
+        return k
+
     def ms(self) -> int:
         return BASE_MS + int(self.r.random() * SPAN_MS)
 
@@ -442,7 +451,7 @@ class _Gen:
 
     def user_id(self) -> Any:
         u = self.r.choice(self.collab_users)
-        return K(None, u) if self.r.random() < 0.3 else u
+        return self.kw(u) if self.r.random() < 0.3 else u
 
     def slug(self, title: str) -> str:
         out = "".join(c if c.isalnum() else "-" for c in title.lower())
@@ -453,8 +462,8 @@ class _Gen:
     def learning_id(self, title: str, leading: str = "") -> str:
         while True:
             lid = f"{self.user}/{leading}{self.slug(title)}-{self.ms()}-{self.r.randrange(1000)}"
-            if K(None, lid) not in self.used_keys:
-                self.used_keys.add(K(None, lid))
+            if lid not in self.used_ids:
+                self.used_ids.add(lid)
                 return lid
 
     def learning_title(self) -> str:
@@ -600,7 +609,7 @@ class _Gen:
             _K_project_name: name,
             _K_project_description: self.sentence(),
             _K_project_owner: self.user,
-            _K_project_status: K(None, self.r.choice(("draft", "active", "completed", "archived"))),
+            _K_project_status: self.kw(self.r.choice(("draft", "active", "completed", "archived"))),
             _K_project_created_at: self.iso(created),
             _K_project_updated_at: self.iso(created + 3_600_000),
         }
@@ -621,7 +630,7 @@ class _Gen:
         if qualified:
             return nid, {
                 _K_item_id: nid,
-                _K_item_section: K(None, section),
+                _K_item_section: self.kw(section),
                 _K_item_content: self.sentence(3, 10),
                 _K_item_color: self.r.choice(COLORS),
                 _K_item_position: pos,
@@ -643,11 +652,11 @@ class _Gen:
             nid, note = self.note(self.r.choice(BUILDERS[stype]), qualified)
             data[nid] = note
         created = self.ms()
-        state = K(None, self.r.choice(("active", "completed")))
+        state = self.kw(self.r.choice(("active", "completed")))
         v = {
             _K_session_id: sid,
             _K_session_project_id: self.r.choice(self.project_ids) if self.project_ids else "",
-            _K_session_type: K(None, stype),
+            _K_session_type: self.kw(stype),
             _K_session_state: state,
             _K_session_data: data,
             _K_session_created_at: self.iso(created),
@@ -685,7 +694,7 @@ class _Gen:
     def presence(self) -> dict:
         out = {}
         for u in self.r.sample(self.collab_users, self.r.randint(1, 3)):
-            uid = K(None, u) if self.r.random() < 0.3 else u
+            uid = self.kw(u) if self.r.random() < 0.3 else u
             out[uid] = {
                 _K_user_id: uid,
                 _K_user_name: self.r.choice(NAMES),
@@ -737,7 +746,7 @@ class _Gen:
         return {
             _K_notes: self.r.randrange(40),
             _K_title: self.words(2, 5),
-            _K_sections: edn.Vector(K(None, s) for s in self.r.sample(BUILDERS["lean-canvas"], 3)),
+            _K_sections: edn.Vector(self.kw(s) for s in self.r.sample(BUILDERS["lean-canvas"], 3)),
         }
 
     def versions(self, sid_value: Any) -> dict:
@@ -766,7 +775,7 @@ class _Gen:
                 _K_op_data: {_K_content: self.sentence(2, 6)},
                 _K_op_user_id: self.user_id(),
                 _K_op_queued_at: self.ms(),
-                _K_op_status: K(None, self.r.choice(("pending", "completed"))),
+                _K_op_status: self.kw(self.r.choice(("pending", "completed"))),
                 _K_op_attempts: self.r.randrange(4),
             }
             for i in range(self.r.randint(1, 6))
@@ -813,7 +822,7 @@ class _Gen:
             _K_token_user_id: self.user,
             _K_token_project_id: self.r.choice(self.project_ids) if self.project_ids else "",
             _K_token_permissions: edn.Vector(
-                K(None, p) for p in self.r.sample(("read", "comment", "edit"), self.r.randint(1, 3))
+                self.kw(p) for p in self.r.sample(("read", "comment", "edit"), self.r.randint(1, 3))
             ),
             _K_token_created_at: self.iso(created),
             _K_token_expires_at: self.iso(created + 30 * 86_400_000),

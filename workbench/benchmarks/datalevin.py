@@ -73,6 +73,70 @@ def _stores(mapping: Any, with_datalevin: bool,
     return out
 
 
+def measure(pairs: list[tuple[Any, Any]], mapping: Any, *, ops: int = 300, query_runs: int = 5,
+            seed: int = 0, durability: str = "sync", with_datalevin: bool | None = None,
+            log: Callable[[str], Any] = print) -> Any:
+    """Bulk load + per-op medians for each store; a DataFrame, one row per store.
+
+    Columns: store, bulk_load_s, entities_per_s, get_ms, put_ms, and q_<query> (ms). JVM start-up
+    is not included (see workbench.datalevin.startup_report()); `df.attrs["skipped"]` holds why
+    Datalevin was left out, if it was."""
+    import pandas as pd
+
+    from workbench import datalevin as wdl
+    from workbench.queries import QUERIES, QUERY_DEFAULTS
+
+    if with_datalevin is None:
+        with_datalevin = wdl.available()
+    skipped = None if with_datalevin else "; ".join(wdl.missing()) or "disabled"
+    if with_datalevin:
+        wdl.start_jvm()
+    rng = random.Random(seed)
+    sample = [pairs[rng.randrange(len(pairs))] for _ in range(ops)]
+    work = Path(tempfile.mkdtemp(prefix="bench-datalevin-"))
+    rows = []
+    try:
+        for name, opener in _stores(mapping, with_datalevin, durability):
+            if name.startswith("datalevin"):  # warm the JIT on a throwaway database
+                with opener(work / f"{name}-warm") as warm:
+                    warm.put_many(pairs[:300])
+                    for k, v in pairs[:100]:
+                        warm.get(k)
+                        warm.put(k, v)
+            store = opener(work / name)
+            try:
+                t = time.perf_counter()
+                store.put_many(pairs)
+                store.flush()
+                load = time.perf_counter() - t
+                if len(store) != len({k for k, _ in pairs}):
+                    raise AssertionError(f"{name}: {len(store)} keys after loading {len(pairs)}")
+                it = iter(sample)
+                get_ms = _median_ms(lambda s=store, i=it: s.get(next(i)[0]), len(sample))
+                it2 = iter(sample)
+
+                def put(s: Any = store, i: Any = it2) -> None:
+                    k, v = next(i)
+                    s.put(k, v)
+
+                row = {"store": name, "bulk_load_s": load, "entities_per_s": len(pairs) / load,
+                       "get_ms": get_ms, "put_ms": _median_ms(put, len(sample))}
+                for q in QUERIES:
+                    params = dict(QUERY_DEFAULTS[q])
+                    row[f"q_{q}"] = _median_ms(lambda s=store, q=q, pr=params: s.query(q, **pr),
+                                               query_runs)
+                rows.append(row)
+                log(f"  measured {name}")
+            finally:
+                store.close()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    df = pd.DataFrame(rows)
+    df.attrs["skipped"] = skipped
+    df.attrs["durability"] = durability
+    return df
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print its figures."""
     p = argparse.ArgumentParser(description=__doc__,
@@ -88,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     from workbench import datalevin as wdl
-    from workbench.queries import QUERIES, QUERY_DEFAULTS
+    from workbench.queries import QUERIES
     from workbench.schema import get_mapping
 
     with_dl = wdl.available()
@@ -109,62 +173,28 @@ def main(argv: list[str] | None = None) -> int:
     print(f"input: {label}: {len(pairs)} entries; schema inferred in "
           f"{time.perf_counter() - t:.1f} s ({len(mapping.schema.attributes)} attributes, "
           "not timed below)")
-    rng = random.Random(args.seed)
-    sample = [pairs[rng.randrange(len(pairs))] for _ in range(args.ops)]
-
-    work = Path(tempfile.mkdtemp(prefix="bench-datalevin-"))
-    rows = []
-    try:
-        print(f"durability: {args.durability} (all stores)")
-        for name, opener in _stores(mapping, with_dl, args.durability):
-            if name.startswith("datalevin"):  # warm the JIT on a throwaway database
-                with opener(work / f"{name}-warm") as warm:
-                    warm.put_many(pairs[:300])
-                    for k, v in pairs[:100]:
-                        warm.get(k)
-                        warm.put(k, v)
-            store = opener(work / name)
-            try:
-                t = time.perf_counter()
-                store.put_many(pairs)
-                store.flush()
-                load = time.perf_counter() - t
-                assert len(store) == len({k for k, _ in pairs}), name
-                it = iter(sample)
-                get_ms = _median_ms(lambda s=store, i=it: s.get(next(i)[0]), len(sample))
-                it2 = iter(sample)
-
-                def put(s: Any = store, i: Any = it2) -> None:
-                    k, v = next(i)
-                    s.put(k, v)
-
-                put_ms = _median_ms(put, len(sample))
-                q_ms = {}
-                for q in QUERIES:
-                    params = dict(QUERY_DEFAULTS[q])
-                    q_ms[q] = _median_ms(lambda s=store, q=q, pr=params: s.query(q, **pr),
-                                         args.query_runs)
-                rows.append((name, load, len(pairs) / load, get_ms, put_ms, q_ms))
-            finally:
-                store.close()
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    print(f"durability: {args.durability} (all stores); Datalevin bulk load in transactions "
+          "of 1000 entities")
+    df = measure(pairs, mapping, ops=args.ops, query_runs=args.query_runs, seed=args.seed,
+                 durability=args.durability, with_datalevin=with_dl)
 
     print(f"{'store':<18} {'bulk load s':>11} {'entities/s':>11} {'get ms':>8} {'put ms':>8}")
-    for name, load, rate, get_ms, put_ms, _q in rows:
-        print(f"{name:<18} {load:>11.2f} {rate:>11,.0f} {get_ms:>8.3f} {put_ms:>8.3f}")
+    for r in df.itertuples():
+        print(f"{r.store:<18} {r.bulk_load_s:>11.2f} {r.entities_per_s:>11,.0f} "
+              f"{r.get_ms:>8.3f} {r.put_ms:>8.3f}")
     print("query medians (ms): " + ", ".join(QUERIES))
-    for name, *_rest, q_ms in rows:
-        print(f"  {name:<18} " + " ".join(f"{q_ms[q]:>9.2f}" for q in QUERIES))
-    base = {r[0]: r for r in rows}
+    for r in df.to_dict("records"):
+        print(f"  {r['store']:<18} " + " ".join(f"{r[f'q_{q}']:>9.2f}" for q in QUERIES))
+    base = {r["store"]: r for r in df.to_dict("records")}
     for dl_name in ("datalevin-datalog", "datalevin-kv"):
         for ref in ("lmdb-kv", "lmdb-entity"):
             if dl_name in base and ref in base:
                 a, b = base[dl_name], base[ref]
-                print(f"ratio {dl_name}/{ref}: bulk load rate x{a[2] / b[2]:.2f}, "
-                      f"get x{a[3] / b[3]:.2f}, put x{a[4] / b[4]:.2f}")
-    if not with_dl:
-        print("Datalevin rows SKIPPED (extra not installed): pip install -e '.[datalevin]'")
+                print(f"ratio {dl_name}/{ref}: bulk load rate "
+                      f"x{a['entities_per_s'] / b['entities_per_s']:.2f}, "
+                      f"get x{a['get_ms'] / b['get_ms']:.2f}, put x{a['put_ms'] / b['put_ms']:.2f}")
+    if df.attrs["skipped"]:
+        print(f"Datalevin rows SKIPPED ({df.attrs['skipped']}): pip install -e '.[datalevin]'")
     return 0
 
 

@@ -1,7 +1,25 @@
 """EDN for the workbench: a faithful, fast reader and writer held to clojure.edn's rules.
 
-loads/loads_all/load read text; dumps/dump write it; read_map_entries salvages a damaged top-level
-map; identical compares values type-exactly. See the value model in the types module.
+Reading: ``loads(text)`` (exactly one form), ``loads_all(text)``, ``load(path_or_file)``; options
+``source=`` (named in errors), ``tags={"my/tag": fn}`` (per call; overrides #inst/#uuid too) and
+``unknown_tags="keep"`` (default: ``Tagged(tag, value)``) or ``"error"`` (what clojure.edn does).
+``#"regex"`` is not EDN: kept as ``Tagged(REGEX_TAG, raw_pattern)`` and written back as ``#"..."``.
+Errors are ``EdnSyntaxError`` (a ValueError) with .source .line .column (1-based, characters)
+.offset (UTF-8 bytes) .reason .text .snippet; duplicates, invalid tokens, unterminated forms, odd
+maps, trailing text, and values distinct in EDN but equal in Python (``#{1 1.0}``) all raise.
+
+Value model: maps -> dict (FrozenMap where a map is a key or set element), sets -> frozenset,
+vectors/lists -> Vector/List (tuples; equal to each other like Clojure's =), keywords/symbols ->
+interned Keyword/Symbol (identity equality; pickle back to the same object), chars -> Char,
+N -> BigInt, M -> Decimal, ratios -> Fraction, #inst -> Inst (text kept), #uuid -> uuid.UUID,
+##NaN -> one shared float NaN object. Integers past 64 bits without N stay plain ints.
+
+Writing: ``dumps(value, style="plain"|"nsmaps", pr_str=False, sort_keys=False)``; set elements are
+always printed sorted by their printed form (deterministic output); list/tuple print as vectors,
+set as a set; values it cannot write faithfully (and keywords/symbols that would not read back,
+see ``Keyword.readable``) raise TypeError naming the type and the path, e.g. ``[:a 0 :b]``.
+``identical(a, b)`` is the type-exact comparison used for loss checks. ``read_map_entries``
+salvages a damaged top-level map: see the recover module for its policy and diagnostic kinds.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 def position(text: str, pos: int) -> tuple[int, int, int]:
     """(line, column, byte offset) of character index `pos` in `text`; line/column 1-based."""
@@ -16,26 +18,28 @@ def position(text: str, pos: int) -> tuple[int, int, int]:
 
 
 def snippet(text: str, pos: int, width: int = 100) -> str:
-    """The line holding `pos` (clipped to `width` characters) and a caret under its column."""
+    """The line holding `pos` (clipped to `width` characters) and a caret under its column.
+
+    Looks only `width` characters either side, so it stays cheap on one-line megabyte files.
+    """
     pos = max(0, min(pos, len(text)))
-    start = text.rfind("\n", 0, pos) + 1
-    end = text.find("\n", pos)
-    if end == -1:
-        end = len(text)
-    col = pos - start
-    lo = max(start, pos - width // 2) if end - start > width else start
-    hi = min(end, lo + width)
-    prefix = "..." if lo > start else ""
-    suffix = "..." if hi < end else ""
+    lo_bound = max(0, pos - width // 2)
+    nl = text.rfind("\n", lo_bound, pos)
+    lo = nl + 1 if nl >= 0 else lo_bound
+    hi_bound = min(len(text), lo + width)
+    nl = text.find("\n", pos, hi_bound)
+    hi = nl if nl >= 0 else hi_bound
+    prefix = "..." if lo > 0 and text[lo - 1] != "\n" else ""
+    suffix = "..." if hi < len(text) and text[hi] != "\n" else ""
     line = prefix + text[lo:hi].replace("\t", " ").replace("\r", " ") + suffix
-    return line + "\n" + " " * (len(prefix) + col - (lo - start)) + "^"
+    return line + "\n" + " " * (len(prefix) + pos - lo) + "^"
 
 
 def excerpt(text: str, pos: int, limit: int = 60) -> str:
     """The offending text at `pos`: up to the end of the line, at most `limit` characters."""
-    end = text.find("\n", pos)
+    end = text.find("\n", pos, pos + limit + 1)
     if end == -1:
-        end = len(text)
+        end = min(len(text), pos + limit + 1)
     piece = text[pos : min(end, pos + limit)]
     return piece + ("..." if end > pos + limit else "")
 
@@ -78,10 +82,16 @@ class EdnSyntaxError(ValueError):
 
     @classmethod
     def at(
-        cls, doc: str, pos: int, reason: str, source: str = "<string>", bad: str | None = None
+        cls,
+        doc: str,
+        pos: int,
+        reason: str,
+        source: str = "<string>",
+        bad: str | None = None,
+        locate: Callable[[int], tuple[int, int, int]] | None = None,
     ) -> EdnSyntaxError:
         """Build the error for character index `pos` of document `doc`."""
-        line, column, offset = position(doc, pos)
+        line, column, offset = locate(pos) if locate is not None else position(doc, pos)
         if bad is None:
             bad = excerpt(doc, pos)
         return cls(

@@ -69,7 +69,7 @@ def _token_regex(pairs: bool) -> re.Pattern:
         f"|#([^\\W\\d_]{_TOK}*)"  # 23 tag
         "|(\\^|#\\^)"  # 24 metadata
         f"|\\\\([\\s\\S]{_TOK}*)"  # 25 character
-        '|#"((?:[^"\\\\]|\\\\[\\s\\S])*)"'  # 26 regex (not EDN)
+        '|#"([^"\\\\]*(?:\\\\[\\s\\S][^"\\\\]*)*)"'  # 26 regex (not EDN)
         "|(\\Z)"  # 27 end of text
         "|([\\s\\S])"  # 28 anything else: an error
         ")"
@@ -131,8 +131,8 @@ _KIND_NAME = {
 _KW_CACHE: dict[str, Keyword] = {}
 _SYM_CACHE: dict[str, Any] = {"nil": None, "true": True, "false": False}
 _NOMETA = object()
-EOF = object()  # returned by read_one at the end of the text
-CLOSE = object()  # returned by read_one at a closing delimiter of an enclosing collection
+EOF = object()  # returned by parse(one=True) at the end of the text
+CLOSE = object()  # returned by parse(one=True) at the closer of an enclosing collection
 
 _INT_RE = re.compile(
     r"([-+]?)(?:(0)|([1-9][0-9]*)|0[xX]([0-9A-Fa-f]+)|0([0-7]+)|([1-9][0-9]?)[rR]([0-9A-Za-z]+)|0[0-9]+)(N)?"
@@ -270,16 +270,44 @@ def _read_char(token: str) -> Char:
     raise ValueError(f"Unsupported character: \\{token}")
 
 
+_FREEZE_TYPES = (dict, Vector, List, Tagged)
+
+
 def _freeze(value: Any) -> Any:
-    """A hashable copy of value: dicts become FrozenMap, sequences and tags frozen inside."""
-    t = type(value)
-    if t is dict:
-        return FrozenMap({_freeze(k): _freeze(v) for k, v in value.items()})
-    if t is Vector or t is List:
-        return t(_freeze(x) for x in value)
-    if t is Tagged:
-        return Tagged(value.tag, _freeze(value.value))
-    return value
+    """A hashable copy of value: dicts become FrozenMap, sequences and tags frozen inside.
+
+    Iterative and bottom-up, hashing each new FrozenMap as it is built, so even 10,000-deep
+    values freeze and hash without recursion.
+    """
+    if type(value) not in _FREEZE_TYPES:
+        return value
+    done: dict[int, Any] = {}
+    stack: list[tuple[Any, bool]] = [(value, False)]
+    while stack:
+        obj, ready = stack.pop()
+        if id(obj) in done:
+            continue
+        t = type(obj)
+        if t is dict:
+            kids = [x for kv in obj.items() for x in kv]
+        elif t is Tagged:
+            kids = [obj.value]
+        else:
+            kids = list(obj)
+        if not ready:
+            stack.append((obj, True))
+            stack.extend((x, False) for x in kids if type(x) in _FREEZE_TYPES)
+            continue
+        frozen = [done.get(id(x), x) if type(x) in _FREEZE_TYPES else x for x in kids]
+        if t is dict:
+            out: Any = FrozenMap(zip(frozen[::2], frozen[1::2], strict=False))
+        elif t is Tagged:
+            out = Tagged(obj.tag, frozen[0])
+        else:
+            out = t(frozen)
+        hash(out)  # computed (and cached for FrozenMap) while the children's hashes are known
+        done[id(obj)] = out
+    return done[id(value)]
 
 
 def _hashable(items: list) -> list:
@@ -323,7 +351,7 @@ def _canon(value: Any) -> Any:
 class _Reader:
     """Per-call reader state: source name and tag readers (never process-global)."""
 
-    __slots__ = ("source", "tags", "unknown", "found")
+    __slots__ = ("source", "tags", "unknown", "found", "locate")
 
     def __init__(
         self,
@@ -341,11 +369,12 @@ class _Reader:
             table[s] = fn
         self.tags = table
         self.found: list | None = None  # (tag, pos) of values clojure.edn refuses, when wanted
+        self.locate: Any = None  # pos -> (line, column, byte offset), when the caller has one
 
     # -- errors -------------------------------------------------------------------------------
     def error(self, doc: str, pos: int, reason: str, bad: str | None = None) -> EdnSyntaxError:
         """An EdnSyntaxError at character index pos."""
-        return EdnSyntaxError.at(doc, pos, reason, self.source, bad)
+        return EdnSyntaxError.at(doc, pos, reason, self.source, bad, self.locate)
 
     # -- scalars ------------------------------------------------------------------------------
     def keyword(self, token: str, doc: str, pos: int) -> Keyword:

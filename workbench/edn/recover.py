@@ -18,6 +18,7 @@ invalid-utf8.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -40,6 +41,8 @@ from .reader import (
     _skip,
 )
 from .types import REGEX_TAG, Diagnostic, Keyword, MapEntry, Symbol, kw
+
+_ENTRY_LINE_RE = re.compile(r"\n([ \t,]*):")
 
 
 def _kind_of(exc: EdnSyntaxError) -> str:
@@ -136,6 +139,7 @@ class _Salvage:
         self.diags = diags
         self.entries: list[MapEntry] = []
         self.pos = _Positions(doc)
+        self.reader.locate = self.pos.at  # cheap positions for the many errors of a bad file
 
     def diag(
         self, kind: str, reason: str, at: int, text: str | None = None, key: Any = None
@@ -238,6 +242,9 @@ class _Salvage:
                     found.clear()
                     pos = spaced
                     continue
+            line, col, boff = at(
+                ks
+            )  # before any diagnostic inside the entry: positions only advance
             if found:
                 for tag, tpos in found:
                     what = '#"regex"' if tag is REGEX_TAG else f"#{tag}"
@@ -278,7 +285,6 @@ class _Salvage:
                 pos = ve
                 continue
             seen[k] = len(entries)
-            line, col, boff = at(ks)
             _, _, bend = at(ve)
             entries.append(MapEntry(k, v, doc[ks:ke], boff, bend - boff, line, col))
             pos = ve
@@ -316,12 +322,29 @@ class _Salvage:
     def bad_value(self, exc: EdnSyntaxError, k: Any, ks: int, ke: int) -> int:
         """Report a value that does not read; return where the next entry starts (-1: EOF)."""
         ve = _lex_skip(self.doc, ke)
-        if ve < 0:
+        nxt = self.next_entry_line(ks, ve if ve >= 0 else len(self.doc))
+        if ve < 0 and nxt is None:
             return self.truncated(ks, k, f"{exc.reason} at line {exc.line}, column {exc.column}")
         self.diag(
             _kind_of(exc), exc.reason + "; this entry is skipped", exc.pos, exc.text or None, k
         )
-        return ve
+        return ve if nxt is None else nxt
+
+    def next_entry_line(self, ks: int, limit: int) -> int | None:
+        """In a file printed one entry per line, where the next entry starts before `limit`.
+
+        A broken bracket or quote makes the bracket-only skip run past later entries; a line
+        that starts (after spaces/commas) with a keyword at this entry's column is taken as the
+        next entry instead.
+        """
+        doc = self.doc
+        if doc.find("\n", ks, limit) < 0:
+            return None
+        col = ks - (doc.rfind("\n", 0, ks) + 1)
+        for m in _ENTRY_LINE_RE.finditer(doc, ks, limit):
+            if len(m.group(1)) == col:
+                return m.end(1)
+        return None
 
     def key_with_space(self, k: Keyword, ks: int, ke: int, vs: int, ve: int) -> int | None:
         """`:projects/John Doe {...}`: a keyword, bare symbols one space apart, then a value."""

@@ -125,19 +125,34 @@ _MAPS = (dict, FrozenMap)
 _SETS = (frozenset, set)
 
 
+def _stripped(k: Any) -> Any:
+    """k printed without its namespace inside #:ns{...}, or False when that would not read back."""
+    t = type(k)
+    s = _STRIPPED.get(k)
+    if s is None:
+        # the stripped key must read back as the same key (Clojure's printer does not check this)
+        ok = (
+            k.namespace is not None
+            and k._edn is not None
+            and "/" not in k.name
+            and t(None, k.name)._edn is not None
+        )
+        s = _StrippedKey(t(None, k.name)._edn) if ok else False
+        _STRIPPED[k] = s
+    return s
+
+
 def _lift_ns(d: Any) -> str | None:
     """The namespace shared by every key (keywords/symbols), as Clojure's lift-ns; else None."""
     ns = None
     for k in d:
         t = type(k)
-        if t is not Keyword and t is not Symbol:
+        if (t is not Keyword and t is not Symbol) or not _stripped(k):
             return None
         kns = k.namespace
-        if kns is None or (ns is not None and kns != ns):
-            return None
-        ns = kns
-        # stripped keys must read back as the same key (Clojure's printer does not check this)
-        if k._edn is None or "/" in k.name or t(None, k.name)._edn is None:
+        if ns is None:
+            ns = kns
+        elif kns != ns:
             return None
     if ns is None or ns == "_" or Symbol(None, ns)._edn is None:
         return None
@@ -145,13 +160,14 @@ def _lift_ns(d: Any) -> str | None:
 
 
 class _Writer:
-    __slots__ = ("nsmaps", "entry_sep", "sort_keys")
+    __slots__ = ("nsmaps", "entry_sep", "sort_keys", "scalars")
 
     def __init__(self, style: str, pr_str: bool, sort_keys: bool) -> None:
         if style not in ("plain", "nsmaps"):
             raise ValueError("style must be 'plain' or 'nsmaps'")
         self.nsmaps = style == "nsmaps"
         self.entry_sep = ", " if pr_str else " "
+        self.scalars = _SCALARS_PR_STR if pr_str else _SCALARS
         self.sort_keys = sort_keys
 
     def lifts(self, d: Any) -> bool:
@@ -160,7 +176,7 @@ class _Writer:
 
     def key_text(self, k: Any) -> str:
         """Printed form of a map key (any value)."""
-        f = _SCALARS.get(type(k))
+        f = self.scalars.get(type(k))
         if f is not None:
             return f(k)
         return self.write(k)
@@ -173,7 +189,7 @@ class _Writer:
         """The EDN text of value (iterative)."""
         parts: list[str] = []
         out = parts.append
-        scalars = _SCALARS
+        scalars = self.scalars
         entry_sep = self.entry_sep
         search = _ESC_RE.search
         # frame: [iterator, closer, separator, first, is_map]
@@ -190,7 +206,7 @@ class _Writer:
                 items = self.sorted_items(cur) if self.sort_keys else cur.items()
                 if ns is not None:
                     out("#:" + ns + "{")
-                    items = [(_strip(k), v) for k, v in items]
+                    items = [(_STRIPPED[k], v) for k, v in items]
                 else:
                     out("{")
                 stack.append([iter(items), "}", entry_sep, True, 1])
@@ -332,11 +348,26 @@ class _StrippedKey:
         self.text = text
 
 
-def _strip(k: Any) -> Any:
-    return _StrippedKey((":" if type(k) is Keyword else "") + k.name)
+_STRIPPED: dict[Any, Any] = {}  # interned Keyword/Symbol -> _StrippedKey, or False
 
 
 _SCALARS[_StrippedKey] = lambda s: s.text
+
+
+def _w_java_double(x: float) -> str:
+    """A double as Java's Double.toString (and so Clojure's pr-str) prints it: 1.0E7, 1.0E-4."""
+    if x != x or x in (math.inf, -math.inf):
+        return _w_float(x)
+    a = abs(x)
+    if x == 0.0 or 1e-3 <= a < 1e7:
+        return _w_float(x)
+    sign, digits, exp = Decimal(repr(x)).normalize().as_tuple()
+    ds = "".join(map(str, digits))
+    return f"{'-' if sign else ''}{ds[0]}.{ds[1:] or '0'}E{exp + len(ds) - 1}"
+
+
+_SCALARS_PR_STR = dict(_SCALARS)
+_SCALARS_PR_STR[float] = _w_java_double
 
 
 def find_path(root: Any, target: Any) -> list | None:
@@ -384,8 +415,3 @@ def _path_text(p: Any) -> str:
         return dumps(p)
     except TypeError:
         return repr(p)
-
-
-def is_nan(x: Any) -> bool:
-    """True for a float NaN."""
-    return type(x) is float and math.isnan(x)

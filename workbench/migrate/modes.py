@@ -293,7 +293,11 @@ class MigratingMemory:
         for attempt in range(self.retries + 1):
             try:
                 fn(self.stores[names[1]])
-                self._pending.pop(key, None)
+                if op == "clear":  # both sides empty: nothing is diverged any more
+                    self._pending.clear()
+                    self._pending_clear = None
+                else:
+                    self._pending.pop(key, None)
                 return
             except Exception as exc:  # noqa: BLE001 - any store failure is recorded, not hidden
                 last = exc

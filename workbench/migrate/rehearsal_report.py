@@ -221,8 +221,21 @@ def report_markdown(res: RehearsalResult, png_name: str | None = None) -> str:
         ]
     else:
         out.append("None: every entry identical (edn.identical) after every phase.")
+    out += [
+        "",
+        "## Notes",
+        "",
+        "- The rehearsal works on a copy of the input; its EDN store rewrites that copy "
+        "atomically (the app's plain overwrite loses the file when killed mid-write: see "
+        "tests/test_crash.py).",
+        "- Phases 2-3 compare the EDN store with the new store; phase 4 (writes cut over) "
+        "compares the new store with the app's acknowledged state, and the export back to "
+        "memory.edn with the same state.",
+        "- The crash-during-copy fault stops the copy between batches in-process; real SIGKILLs "
+        "at random points are exercised by tests/test_crash.py (child processes).",
+    ]
     if res.errors:
-        out += ["", "## Errors seen by the app", ""] + [f"- {e}" for e in res.errors[:200]]
+        out += ["", "## Errors (app operations, export)", ""] + [f"- {e}" for e in res.errors[:200]]
     return "\n".join(out) + "\n"
 
 

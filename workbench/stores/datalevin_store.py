@@ -403,6 +403,11 @@ class _DatalogShape:
         J = c.Keyword.intern
         self.key_attr = J(KEY_ATTR.namespace, KEY_ATTR.name)
         self.pull_all = c.read(wdl.pull_pattern(self.schema))
+        # the inferred mapping rebuilds a value from its blob alone: pull just that for get()
+        blob_only = (type(self.mapping).__name__ == "InferredMapping"
+                     and getattr(self.mapping, "identity", None) == _MEMORY_KEY)
+        self.pull_value = (c.read("[:workbench/key :memory/key :memory/value]") if blob_only
+                           else self.pull_all)
         self.retract_entity = c.kw("db/retractEntity")
         self.retract = c.kw("db/retract")
         self.db_id = c.kw("db/id")
@@ -436,13 +441,14 @@ class _DatalogShape:
         c = self.c
         db = self.db()
         latest = {key_text(k): (k, v) for k, v in pairs}  # last write wins within a batch
+        existing = self._existing(db, list(latest))
         txs: list[Any] = []
-        for key, value in latest.values():
+        for text, (key, value) in latest.items():
             try:
                 jent = wdl.to_clj(self.entity_of(key, value))
             except wdl.Unstorable as exc:
                 raise StoreError(f"key {show(key)}: {exc}") from None
-            eid = self._eid(db, key)
+            eid = existing.get(text)
             if eid is not None:
                 old = c.core("pull", db, self.pull_all, eid)
                 txs.extend(self._retractions(old, jent))
@@ -452,6 +458,16 @@ class _DatalogShape:
             c.core("transact!", self.conn, self.vec(c.ObjectArray(txs)))
         except Exception as exc:  # noqa: BLE001
             raise _store_error(exc, pairs[0][0] if len(pairs) == 1 else MISSING) from None
+
+    def _existing(self, db: Any, texts: list[str]) -> dict[str, Any]:
+        """Entity ids of the keys (by exact key text) already stored: one query per batch."""
+        if len(texts) == 1:
+            eid = self.c.core("entid", db, self.vec(self.c.ObjectArray(
+                [self.key_attr, self.c.JString(texts[0])])))
+            return {} if eid is None else {texts[0]: eid}
+        q = self.c.read("[:find ?k ?e :in $ [?k ...] :where [?e :workbench/key ?k]]")
+        rows = self.c.core("q", q, db, self.vec(self.c.ObjectArray(texts)))
+        return {str(r[0]): r[1] for r in rows}
 
     def _identity_of(self, m: Any) -> Any:
         for attr in self.identity_j:
@@ -506,14 +522,12 @@ class _DatalogShape:
         return {a for a, attr in self.schema.attributes.items() if attr.value_type == "db.type/ref"}
 
     def lookup(self, key: Any) -> Any:
-        db = self.db()
         try:
             ref = self._ref(key)
         except KeyTooLongError:
             return MISSING
-        if self.c.core("entid", db, ref) is None:
-            return MISSING
-        return self._from_pulled(self.c.core("pull", db, self.pull_all, ref))[1]
+        pulled = self.c.core("pull", self.db(), self.pull_value, ref)
+        return MISSING if pulled is None else self._from_pulled(pulled)[1]
 
     def delete(self, key: Any) -> bool:
         c = self.c
