@@ -1099,7 +1099,6 @@ def generate_memory(
         cands = [j for j, p in enumerate(pieces) if p[5] and p[3] in bulk_kinds and len(p[2]) > 40]
         j = cands[-1] if cands else len(pieces) - 1
         pieces.append(pieces.pop(j))
-    _space_before_keyword(pieces)
 
     # Assemble, computing each entry's line, column and byte offset.
     sep = ", " if layout == "pr-str" else ",\n "
@@ -1228,33 +1227,6 @@ def check_salvage(g: Generated, memory: Any) -> dict[str, list]:
         elif damage_kind(diag) != d.kind:
             out["misnamed"].append((d, diag))
     return out
-
-
-def _space_before_keyword(pieces: list[list[Any]]) -> None:
-    """Keep each key-with-a-space entry followed by a keyword key (or the end of the map).
-
-    Workaround: edn.read_map_entries recognises `:projects/John Doe {...}` only when the next
-    entry's key is a keyword (or the map ends); before a string or nil key it misreads every later
-    pair. Such files exist, but the generator does not write them until the reader handles them.
-    """
-
-    def ok_next(q: list[Any]) -> bool:
-        return isinstance(q[0], edn.Keyword) and q[6] in _KEYWORD_TOKEN_DAMAGE
-
-    for p in [q for q in pieces if q[6] == "space-in-name"]:
-        idx = next(n for n, q in enumerate(pieces) if q is p)
-        if idx + 1 >= len(pieces) or ok_next(pieces[idx + 1]):
-            continue
-        pieces.pop(idx)
-        spots = [n for n, q in enumerate(pieces) if ok_next(q)]
-        if spots:
-            pieces.insert(min(spots, key=lambda n: abs(n - idx)), p)
-        else:
-            pieces.append(p)
-
-
-# damage that leaves the entry's key a well-formed keyword token
-_KEYWORD_TOKEN_DAMAGE = (None, "space-in-name", "duplicate-key", "object", "record", "regex")
 
 
 def _printed(key: Any) -> str:

@@ -24,6 +24,7 @@ from typing import Any
 
 from .errors import EdnSyntaxError, excerpt
 from .reader import (
+    _CLOSERS,
     _TOKEN_RE,
     CLOSE,
     EOF,
@@ -347,7 +348,15 @@ class _Salvage:
         return None
 
     def key_with_space(self, k: Keyword, ks: int, ke: int, vs: int, ve: int) -> int | None:
-        """`:projects/John Doe {...}`: a keyword, bare symbols one space apart, then a value."""
+        """`:projects/John Doe {...}`: a keyword, bare symbols one space apart, then a value.
+
+        Recognised when that value is followed by a keyword key or the end of the map; or, when
+        the entry starts the map or follows an entry separator the app writes (`, ` in pr-str
+        output, a line break one entry per line), when the value is followed by such a separator
+        (whatever the next key). A symbol value (`:a foo, "k" 1`) is followed by the separator
+        itself, so it is never taken for part of a key. Returns where the next entry starts, or
+        None when this is not a key with a space.
+        """
         doc = self.doc
         words = [doc[vs:ve]]
         pos = ve
@@ -358,23 +367,54 @@ class _Salvage:
                 pos = m.end()
                 continue
             break
-        m = _TOKEN_RE.match(doc, pos)
-        if m.lastindex in (G_KW, G_RBRACE, G_EOF):
-            return None
-        end = _lex_skip(doc, pos)
+        name_end = pos
+        g = m.lastindex
+        end = -1 if g == G_EOF or g in _CLOSERS else _lex_skip(doc, pos)
+        if end >= 0:
+            n = _TOKEN_RE.match(doc, end)
+            ng = n.lastindex
+            if g == G_KW or ng not in (G_KW, G_RBRACE, G_EOF):
+                # the value is followed by a separator, and the entry is preceded by one
+                tight = doc[pos] == " " and _skip(doc, pos) == pos + 1
+                if not (
+                    tight
+                    and (ng in (G_RBRACE, G_EOF) or _breaks(doc, end, n.start(ng)))
+                    and self.after_separator(ks)
+                ):
+                    end = -1
+        if end < 0 and len(words) > 1 and _breaks(doc, pos, _skip(doc, pos)):
+            # `:projects/John Doe foo, ...`: the last word is a symbol value
+            if self.after_separator(ks):
+                end = pos
+                name_end = pos - len(words.pop()) - 1
         if end < 0:
             return None
-        nxt = _TOKEN_RE.match(doc, end).lastindex
-        if nxt not in (G_KW, G_RBRACE, G_EOF):
-            return None
-        name = k.name + " " + " ".join(words)
-        key = Keyword(k.namespace, name)
+        key = Keyword(k.namespace, k.name + " " + " ".join(words))
         self.diag(
             "key-with-space",
             "Key contains a space, so EDN reads it as a keyword and a symbol and every later "
             "key/value pair shifts; this entry is skipped",
             ks,
-            doc[ks:pos],
+            doc[ks:name_end],
             key,
         )
         return end
+
+    def after_separator(self, ks: int) -> bool:
+        """Whether the entry at ks is the map's first or follows an entry separator."""
+        doc = self.doc
+        i = ks - 1
+        while i > 0 and doc[i] in _GAP_CHARS:
+            i -= 1
+        return doc[i] == "{" or _breaks(doc, i + 1, ks)
+
+
+_GAP_CHARS = frozenset(" \t\r\n,")
+
+
+def _breaks(doc: str, start: int, end: int) -> bool:
+    """Whether the gap doc[start:end] separates entries the way the app writes maps.
+
+    pr-str puts `, ` between entries; a file printed one entry per line has a line break.
+    """
+    return doc.find(",", start, end) >= 0 or doc.find("\n", start, end) >= 0
