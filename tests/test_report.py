@@ -335,7 +335,18 @@ def _executed_notebook() -> nbformat.NotebookNode:
             execution_count=3,
         )
     ]
-    return new_notebook(cells=[new_markdown_cell("# Title?"), plot, tagged, done])
+    widget = "application/vnd.jupyter.widget-view+json"
+    ui = new_code_cell("explorer(m)", execution_count=4)
+    ui.outputs = [
+        new_output(
+            "display_data",
+            data={widget: {"model_id": "a"}, "text/plain": "read x:  50%|#    | 1/2 [00:01<?]"},
+        ),
+        new_output(
+            "display_data", data={widget: {"model_id": "b"}, "text/plain": "Tab(children=("}
+        ),
+    ]
+    return new_notebook(cells=[new_markdown_cell("# Title?"), plot, tagged, done, ui])
 
 
 def test_figures_are_extracted_and_tagged_ones_featured() -> None:
@@ -353,6 +364,8 @@ def test_html_hides_code_unless_asked() -> None:
     assert 'href="../index.html"' in hidden
     assert "findings-explore.json" not in hidden
     assert hidden.count('src="data:image/png;base64,') == 2
+    assert "50%|" not in hidden and "Tab(children" not in hidden
+    assert hidden.count("Interactive widget: open the notebook in JupyterLab") == 1
 
 
 def test_verdicts_are_counted_where_keys_name_them() -> None:

@@ -554,7 +554,8 @@ def markdown_summary(result: BenchResult) -> str:
                 cells.append(_fmt_us(r["p50_us"]) + extra + f" n={int(r['n'])}")
             lines.append(f"| {op} | " + " | ".join(cells) + " |")
         sizes = sub.drop_duplicates("store")[["store", "file_bytes", "peak_mem_bytes"]]
-        lines += ["", "| store | file size | peak memory (open + load) |", "|---|---|---|"]
+        lines += ["", "| store | file size | peak resident growth (open + load; LMDB counts "
+                      "mapped pages) |", "|---|---|---|"]
         for r in sizes.itertuples(index=False):
             pm = "-" if r.peak_mem_bytes != r.peak_mem_bytes or r.peak_mem_bytes is None \
                 else f"{r.peak_mem_bytes / 1e6:.1f} MB"
@@ -564,7 +565,7 @@ def markdown_summary(result: BenchResult) -> str:
     if not pm.empty:
         lines += ["## put_many by batch size", "", "| entries | batch | entries/s |", "|---|---|---|"]
         for r in pm.itertuples(index=False):
-            lines.append(f"| {r.entries} | {r.batch_size} | {r.entries_per_s:,.0f} |")
+            lines.append(f"| {r.entries} | {int(r.batch_size)} | {r.entries_per_s:,.0f} |")
         lines.append("")
     met = result.metrics
     if not met.empty:

@@ -319,6 +319,7 @@ def extract_images(nb: nbformat.NotebookNode, stem: str) -> tuple[dict[str, byte
 
 
 _WIDGET = "application/vnd.jupyter.widget-view+json"
+_PROGRESS = re.compile(r"\d+%\|.*\|\s*[\d.?]+[kMG]?/")  # tqdm: "name:  40%|####  | 4/10 [..."
 _FINDINGS_REPR = re.compile(r"^\w*Path\('[^']*/findings-[\w.-]+\.json'\)$")
 
 
@@ -335,6 +336,8 @@ def export_html(nb: nbformat.NotebookNode, *, with_code: bool, back_link: str) -
             text = output.get("data", {}).get("text/plain", "")
             if _FINDINGS_REPR.match(text if isinstance(text, str) else "".join(text)):
                 continue  # the staging path returned by write_findings means nothing to a reader
+            if _WIDGET in output.get("data", {}) and _PROGRESS.search(str(text)):
+                continue  # a progress bar: its final state is not saved by a batch run
             if _WIDGET in output.get("data", {}):
                 # widget state is not saved by a batch run: say so instead of printing its repr
                 output = nbformat.v4.new_output(
