@@ -18,42 +18,13 @@ from decimal import Decimal
 from typing import Any
 
 from workbench import edn
+from workbench.classify import classify
 from workbench.migrate.modes import ABSENT, is_reserved, key_text, show
-
-_SESSION_NS = {
-    "builder-sessions",
-    "presence",
-    "ops",
-    "comments",
-    "versions",
-    "offline-queue",
-    "session-snapshot",
-}
 
 
 def data_type(key: Any, value: Any) -> str:
-    """Data type of an entry (workbench.classify when available, else a key-namespace guess)."""
-    try:
-        from workbench.classify import classify
-    except ImportError:  # pragma: no cover - classify is written by another helper
-        classify = None
-    if classify is not None:
-        try:
-            return classify(key, value)[0]
-        except Exception:  # noqa: BLE001 - classification must not break validation
-            pass
-    ns = key.namespace if isinstance(key, edn.Keyword) else None
-    if ns in _SESSION_NS:
-        return "Sessions"
-    if ns == "projects":
-        return "Projects"
-    if isinstance(value, Mapping) and edn.kw(":learning/id") in value:
-        return "Learning Records"
-    if ns == "learning":
-        return "Learning Indexes"
-    if ns in ("embed-token", "webhook"):
-        return "Embed"
-    return "Other"
+    """Data type of an entry, by the same rule table the memory model uses."""
+    return classify(key, value)[0]
 
 
 def _tname(v: Any) -> str:

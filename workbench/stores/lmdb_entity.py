@@ -34,7 +34,7 @@ from workbench.codecs import get_codec
 from workbench.queries import QUERIES, canonical, run_query
 from workbench.stores.base import MISSING, Store
 from workbench.stores.keys import decode_key, encode_key
-from workbench.stores.lmdb_kv import lmdb_flags
+from workbench.stores.lmdb_kv import LmdbEnvironment, lmdb_flags
 
 __all__ = ["LmdbEntityStore", "sortable", "LocalMapping"]
 
@@ -140,7 +140,7 @@ def resolve_mapping(mapping: Any, blob_codec: str = "binary") -> Any:
     return m
 
 
-class LmdbEntityStore(Store):
+class LmdbEntityStore(LmdbEnvironment, Store):
     """Entities with typed attributes, EAV/AVE indexes, identity upsert, blob attribute."""
 
     def __init__(self, path: str | os.PathLike, mapping: Any = "inferred",
@@ -504,27 +504,6 @@ class LmdbEntityStore(Store):
     def __len__(self) -> int:
         with self.env.begin() as txn:
             return int(txn.stat(self.keydb)["entries"])
-
-    def flush(self) -> None:
-        """fsync the environment."""
-        if not self._closed:
-            self.env.sync(True)
-
-    def close(self) -> None:
-        """Sync and close."""
-        if self._closed:
-            return
-        try:
-            self.env.sync(True)
-        except lmdb.Error:
-            pass
-        self.env.close()
-        self._closed = True
-
-    def file_size(self) -> int:
-        """Size of data.mdb."""
-        data = self.path / "data.mdb"
-        return data.stat().st_size if data.exists() else 0
 
     # ---------------------------------------------------------------------- queries
     def _native_plan(self) -> dict[str, bool]:

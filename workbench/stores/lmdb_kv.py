@@ -37,7 +37,36 @@ def lmdb_flags(durability: str) -> dict[str, bool]:
             from None
 
 
-class LmdbKvStore(Store):
+class LmdbEnvironment:
+    """Lifecycle shared by the LMDB stores: fsync on flush, sync and close once, size on disk."""
+
+    env: lmdb.Environment
+    path: Path
+    _closed: bool
+
+    def flush(self) -> None:
+        """Force an fsync of the environment (meaningful in nosync/nometasync modes)."""
+        if not self._closed:
+            self.env.sync(True)
+
+    def close(self) -> None:
+        """Sync and close the environment."""
+        if self._closed:
+            return
+        try:
+            self.env.sync(True)
+        except lmdb.Error:
+            pass
+        self.env.close()
+        self._closed = True
+
+    def file_size(self) -> int:
+        """Size of data.mdb in bytes (pages used so far)."""
+        data = self.path / "data.mdb"
+        return data.stat().st_size if data.exists() else 0
+
+
+class LmdbKvStore(LmdbEnvironment, Store):
     """Key-value store on LMDB with a pluggable value codec."""
 
     def __init__(self, path: str | os.PathLike, codec: str | Codec = "binary",
@@ -179,27 +208,6 @@ class LmdbKvStore(Store):
             txn.drop(self.env.open_db(txn=txn), delete=False)
 
         self._write(body)
-
-    def flush(self) -> None:
-        """Force an fsync of the environment (meaningful in nosync/nometasync modes)."""
-        if not self._closed:
-            self.env.sync(True)
-
-    def close(self) -> None:
-        """Sync and close the environment."""
-        if self._closed:
-            return
-        try:
-            self.env.sync(True)
-        except lmdb.Error:
-            pass
-        self.env.close()
-        self._closed = True
-
-    def file_size(self) -> int:
-        """Size of data.mdb in bytes (pages used so far)."""
-        data = self.path / "data.mdb"
-        return data.stat().st_size if data.exists() else 0
 
     def stats(self) -> dict[str, Any]:
         """LMDB stat + info (entries, depth, pages, map size, growths)."""
