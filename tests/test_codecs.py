@@ -21,12 +21,21 @@ _name = st.text(alphabet="abcdefghijklmnopqrstuvwxyz-_?!*0123456789", min_size=1
 keywords = st.builds(K, st.none() | _name, _name)
 symbols = st.builds(edn.Symbol, st.none() | _name, _name)
 chars = st.builds(edn.Char, st.characters(max_codepoint=0xFFFF, exclude_categories=("Cs",)))
-insts = st.sampled_from(["2026-02-18T15:31:01.428Z", "1999-12-31T23:59:59.999999999-05:00",
-                         "2020-01-01T00:00:00Z"]).map(edn.Inst)
+insts = st.sampled_from(
+    ["2026-02-18T15:31:01.428Z", "1999-12-31T23:59:59.999999999-05:00", "2020-01-01T00:00:00Z"]
+).map(edn.Inst)
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(1 << 70), max_value=1 << 70),
-    st.floats(allow_nan=False), st.text(max_size=20), keywords, symbols, chars, insts,
-    st.uuids(), st.integers(min_value=-(1 << 80), max_value=1 << 80).map(edn.BigInt),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(1 << 70), max_value=1 << 70),
+    st.floats(allow_nan=False),
+    st.text(max_size=20),
+    keywords,
+    symbols,
+    chars,
+    insts,
+    st.uuids(),
+    st.integers(min_value=-(1 << 80), max_value=1 << 80).map(edn.BigInt),
     st.decimals(allow_nan=False, allow_infinity=False, places=3),
     st.fractions(max_denominator=1000).filter(lambda f: f.denominator != 1),
 )
@@ -49,8 +58,7 @@ def _extend(children: st.SearchStrategy) -> st.SearchStrategy:
         st.frozensets(hashables, max_size=4),
         st.dictionaries(hashables, children, max_size=4),
         st.dictionaries(keywords, hashables, max_size=3).map(lambda d: {edn.FrozenMap(d): 1}),
-        st.builds(edn.Tagged, st.sampled_from([edn.sym("object"), edn.sym("my.ns/Rec")]),
-                  children),
+        st.builds(edn.Tagged, st.sampled_from([edn.sym("object"), edn.sym("my.ns/Rec")]), children),
     )
 
 
@@ -69,8 +77,9 @@ def _printable(value) -> bool:
 def _no_tagged_set(value) -> bool:
     """False when a tagged set occurs (edn.dumps prints `#object#{}`, reported to its owner)."""
     text = edn.dumps(value)
-    return "#{" not in text.replace(" #{", "").replace("[#{", "").replace("(#{", "") \
-        .replace("{#{", "")
+    return "#{" not in text.replace(" #{", "").replace("[#{", "").replace("(#{", "").replace(
+        "{#{", ""
+    )
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -144,15 +153,15 @@ def test_json_codec_makes_the_plans_losses():
         K(None, "big"): edn.BigInt(7),
     }
     back = codec.roundtrip(value)
-    assert back[K("session", "type")] == "empathy-map"          # keyword -> string
-    assert back[K("learning", "tags")] == edn.Vector(["a"])     # set -> vector
+    assert back[K("session", "type")] == "empathy-map"  # keyword -> string
+    assert back[K("learning", "tags")] == edn.Vector(["a"])  # set -> vector
     assert type(back[K("learning", "tags")]) is edn.Vector
-    assert back[K(None, "comment-1")] == edn.Vector([1, 2])     # string key -> keyword
-    assert back[K(None, "")] == "c"                             # nil key -> :, char -> str
-    assert back[K("review", "U/x")] == 1.5                      # first slash splits
+    assert back[K(None, "comment-1")] == edn.Vector([1, 2])  # string key -> keyword
+    assert back[K(None, "")] == "c"  # nil key -> :, char -> str
+    assert back[K("review", "U/x")] == 1.5  # first slash splits
     assert back[K(None, "r")] == 0.25
     assert back[K(None, "n")] == "NaN"
-    assert back[K(None, "inst")] == "2026-02-18T15:31:01Z"      # cheshire date format
+    assert back[K(None, "inst")] == "2026-02-18T15:31:01Z"  # cheshire date format
     assert back[K(None, "u")] == str(uuid.UUID(int=1))
     assert back[K(None, "big")] == 7 and type(back[K(None, "big")]) is int
     assert not edn.identical(back, value)
@@ -164,3 +173,108 @@ def test_get_codec_names_and_errors():
     assert get_codec(codec) is codec
     with pytest.raises(ValueError, match="unknown codec 'xml'"):
         get_codec("xml")
+
+
+# ------------------------------------------------------- binary layout: keyword table + markers
+
+many_keywords = st.lists(keywords, min_size=100, max_size=300, unique=True)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(kws=many_keywords, data=st.data())
+def test_binary_round_trips_values_with_more_keywords_than_extension_codes(kws, data):
+    # past 112 distinct keywords a value writes the rest in their long form; both must come back
+    value = {k: data.draw(st.sampled_from(kws) | scalars) for k in kws}
+    value[K(None, "all")] = edn.Vector(kws)
+    value[edn.Vector(kws[-3:])] = frozenset(kws[-5:])
+    codec = get_codec("binary")
+    back = codec.decode(codec.encode(value))
+    assert edn.identical(back, value)
+    assert all(type(k) is K for k in back[K(None, "all")])
+
+
+def test_binary_keeps_string_keyword_and_bytes_keys_with_the_same_text_apart():
+    value = {
+        "a/b": 1,
+        K("a", "b"): 2,
+        K(None, "a/b"): 3,
+        b"a/b": 4,
+        edn.sym("a/b"): 5,
+        edn.Char("a"): 6,
+        "a": K(None, "a"),
+        K(None, "a"): "a",
+    }
+    back = get_codec("binary").roundtrip(value)
+    assert edn.identical(back, value)
+    assert back[K(None, "a")] == "a" and back["a"] is K(None, "a") and back[b"a/b"] == 4
+
+
+def test_binary_vectors_starting_with_any_value_stay_vectors():
+    # the decoder reads arrays headed by a private marker as other types; user data never is one
+    firsts = [
+        K(None, "x"),
+        edn.sym("x"),
+        edn.Char("c"),
+        frozenset({1}),
+        edn.List([1]),
+        (1,),
+        edn.Tagged(edn.sym("t"), 1),
+        None,
+        b"",
+        "",
+        0,
+        edn.Vector([]),
+        edn.FrozenMap({K(None, "k"): 1}),
+        uuid.UUID(int=3),
+        edn.BigInt(2),
+        decimal.Decimal("2.0"),
+        fractions.Fraction(1, 3),
+        edn.Inst("2020-01-01T00:00:00Z"),
+    ]
+    codec = get_codec("binary")
+    for first in firsts:
+        for value in (edn.Vector([first]), edn.Vector([first, 1, first]), [first, first]):
+            back = codec.roundtrip(value)
+            assert type(back) is edn.Vector
+            assert edn.identical(back, edn.Vector(value)), value
+
+
+def test_binary_same_keywords_in_another_order_or_another_value_decode_right():
+    codec = get_codec("binary")
+    a, b, c = K("x", "a"), K("x", "b"), K(None, "c")
+    first = codec.encode({a: b, b: c})
+    second = codec.encode({b: a, c: a})
+    third = codec.encode(edn.Vector([c, b, a]))
+    for data, want in (
+        (first, {a: b, b: c}),
+        (second, {b: a, c: a}),
+        (third, edn.Vector([c, b, a])),
+        (first, {a: b, b: c}),
+    ):
+        assert edn.identical(codec.decode(data), want)
+        assert edn.identical(codec.decode(memoryview(data)), want)
+
+
+def test_binary_encoder_recovers_after_a_refused_value_and_works_in_threads():
+    import threading
+
+    codec = get_codec("binary")
+    with pytest.raises(TypeError, match="cannot encode"):
+        codec.encode({K("a", "b"): edn.Vector([K("a", "c"), object()])})
+    value = {K("a", "c"): edn.Vector([K("a", "b")])}
+    assert edn.identical(codec.roundtrip(value), value)
+
+    errors = []
+
+    def work(i: int) -> None:
+        for j in range(300):
+            v = {K(f"t{i}", f"k{j % 7}"): K(None, f"v{i}"), K(None, "n"): j, "s": edn.List([i])}
+            if not edn.identical(codec.roundtrip(v), v):
+                errors.append((i, j))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []

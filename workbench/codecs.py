@@ -4,11 +4,14 @@
 `decode(bytes) -> value`.
 
 - ``"edn"``: ``edn.dumps`` text as UTF-8; read back with ``edn.loads``. Lossless.
-- ``"binary"``: msgpack with extension types for every EDN type msgpack lacks (keywords, symbols,
-  chars, lists, sets, frozen maps, tagged values, #inst, #uuid, big integers, BigDecimal, ratios,
-  non-string map keys). Arrays are vectors. Round-trips every EDN value exactly
-  (``edn.identical``). Accepted extras: a Python ``list`` encodes as an array and decodes as an
-  ``edn.Vector``; a ``set`` decodes as a ``frozenset``; a plain ``tuple`` is kept as a tuple.
+- ``"binary"``: msgpack, a header listing the value's keywords, then the body where each keyword
+  is an empty extension whose type code numbers it (decoded by a C-level table lookup, no Python
+  call per keyword), and every other EDN type msgpack lacks (symbols, chars, lists, sets, frozen
+  maps, tagged values, #inst, #uuid, big integers, BigDecimal, ratios) is an array headed by a
+  marker; see the layout notes in the binary section. Arrays are vectors; maps keep any key type. Round-trips every EDN
+  value exactly (``edn.identical``). Accepted extras: a Python ``list`` encodes as an array and
+  decodes as an ``edn.Vector``; a ``set`` decodes as a ``frozenset``; a plain ``tuple`` is kept
+  as a tuple; ``bytes`` stay bytes.
 - ``"json"``: what the plan's Clojure code does with cheshire ``generate-string`` then
   ``parse-string`` with keywordised keys. Lossy by design, so that the rehearsal can count losses:
 
@@ -43,7 +46,6 @@ from __future__ import annotations
 import datetime as _dt
 import decimal
 import fractions
-import functools
 import json
 import math
 import struct
@@ -88,99 +90,101 @@ def _edn_decode(data: bytes | memoryview) -> Any:
 
 
 # ------------------------------------------------------------------------------------ binary
+#
+# Layout: ``len(header) (4 bytes, big-endian) + header + body``, both msgpack.
+# - The header lists the distinct keywords of the value, in order of first use, as a flat array
+#   ``[ns1, name1, ns2, name2, ...]`` (nil namespace for plain keywords).
+# - In the body, keyword number i (map key or value) is the empty extension of code 16 + i, so the
+#   decoder resolves every keyword with one C-level dict lookup (``table.get`` as the ext hook; the
+#   table is built once per distinct header and cached), with no Python call per keyword.
+# - Every other EDN type msgpack lacks is an array whose first item is a marker (an empty
+#   extension of code 1..15): ``[<set>, items...]``, ``[<char>, "c"]``, ... The list hook turns
+#   these arrays into their values and every other array into an ``edn.Vector``. A keyword past the
+#   112 codes of one value is written as ``[<keyword>, ns, name]``.
+# - Strings, bytes, ints in 64 bits, floats, booleans, nil, maps and Python lists are plain msgpack.
 
-_KEYWORD, _SYMBOL, _CHAR, _LIST, _SET, _FROZENMAP, _TAGGED = 1, 2, 3, 4, 5, 6, 7
-_INST, _UUID, _BIGINT, _BIGPLAIN, _DECIMAL, _FRACTION, _TUPLE = 8, 9, 10, 11, 12, 13, 14
-
-_CACHE_LIMIT = 200_000
-_NS_LEN = struct.Struct(">I")
-
-_named_enc: dict[Any, msgpack.ExtType] = {}
-_kw_dec: dict[bytes, Any] = {}
-_sym_dec: dict[bytes, Any] = {}
-
-
-def _named_payload(ns: str | None, name: str) -> bytes:
-    """Exact payload for a keyword/symbol: b'\\0'+name, or b'\\1'+len(ns)+ns+name."""
-    if ns is None:
-        return b"\x00" + name.encode("utf-8")
-    nsb = ns.encode("utf-8")
-    return b"\x01" + _NS_LEN.pack(len(nsb)) + nsb + name.encode("utf-8")
-
-
-def _named_parse(data: bytes) -> tuple[str | None, str]:
-    if data[:1] == b"\x00":
-        return None, data[1:].decode("utf-8")
-    (n,) = _NS_LEN.unpack_from(data, 1)
-    return data[5 : 5 + n].decode("utf-8"), data[5 + n :].decode("utf-8")
-
-
-_tls = threading.local()
+_ExtType = msgpack.ExtType
 _Keyword, _Vector = edn.Keyword, edn.Vector
+_FIRST_KW_CODE, _LAST_KW_CODE = 16, 127
+_HEAD_LEN = struct.Struct(">I")
+_CACHE_LIMIT = 2048  # distinct headers kept (encoder and decoder side each)
 
 
-def _pack_nested(value: Any) -> bytes:
-    """Pack with a reusable per-thread Packer per nesting depth (Packer creation is costly)."""
-    tls = _tls
-    depth = getattr(tls, "depth", 0)
-    packers = tls.__dict__.setdefault("packers", [])
-    if depth >= len(packers):
-        packers.append(msgpack.Packer(default=_default, strict_types=True, use_bin_type=True,
-                                      autoreset=True))
-    tls.depth = depth + 1
-    try:
-        return packers[depth].pack(value)
-    finally:
-        tls.depth = depth
+class _Marker:
+    """First item of an array that stands for a non-msgpack EDN value; build(array) -> value."""
+
+    __slots__ = ("build", "ext")
+
+    def __init__(self, code: int, build: Callable[[tuple], Any]) -> None:
+        self.build = build
+        self.ext = _ExtType(code, b"")
 
 
-def _inst_text(value: Any) -> str:
-    return value.text
+def _fraction(t: tuple) -> fractions.Fraction:
+    return fractions.Fraction(t[1], t[2])
 
 
-def _default(obj: Any) -> Any:
+_M_KEYWORD = _Marker(1, lambda t: _Keyword(t[1], t[2]))
+_M_SYMBOL = _Marker(2, lambda t: edn.Symbol(t[1], t[2]))
+_M_CHAR = _Marker(3, lambda t: edn.Char(t[1]))
+_M_LIST = _Marker(4, lambda t: edn.List(t[1:]))
+_M_SET = _Marker(5, lambda t: frozenset(t[1:]))
+_M_FROZENMAP = _Marker(6, lambda t: edn.FrozenMap(t[1]))
+_M_TAGGED = _Marker(7, lambda t: edn.Tagged(t[1], t[2]))
+_M_INST = _Marker(8, lambda t: edn.Inst(t[1]))
+_M_UUID = _Marker(9, lambda t: uuid.UUID(bytes=t[1]))
+_M_BIGINT = _Marker(10, lambda t: edn.BigInt(t[1]))
+_M_BIGPLAIN = _Marker(11, lambda t: int(t[1]))
+_M_DECIMAL = _Marker(12, lambda t: decimal.Decimal(t[1]))
+_M_FRACTION = _Marker(13, _fraction)
+_M_TUPLE = _Marker(14, lambda t: tuple(t[1:]))
+_MARKERS = {
+    m.ext.code: m
+    for m in (
+        _M_KEYWORD,
+        _M_SYMBOL,
+        _M_CHAR,
+        _M_LIST,
+        _M_SET,
+        _M_FROZENMAP,
+        _M_TAGGED,
+        _M_INST,
+        _M_UUID,
+        _M_BIGINT,
+        _M_BIGPLAIN,
+        _M_DECIMAL,
+        _M_FRACTION,
+        _M_TUPLE,
+    )
+}
+_KW_EXTS = tuple(_ExtType(c, b"") for c in range(_FIRST_KW_CODE, _LAST_KW_CODE + 1))
+
+_ENCODERS: dict[type, Callable[[Any], Any]] = {
+    _Vector: list,  # (vector values as map keys or set elements)
+    edn.Symbol: lambda o: [_M_SYMBOL.ext, o.namespace, o.name],
+    frozenset: lambda o: [_M_SET.ext, *o],
+    set: lambda o: [_M_SET.ext, *o],
+    edn.List: lambda o: [_M_LIST.ext, *o],
+    edn.Char: lambda o: [_M_CHAR.ext, o.char],
+    edn.BigInt: lambda o: [_M_BIGINT.ext, int(o)],
+    int: lambda o: [_M_BIGPLAIN.ext, str(o)],  # outside msgpack's 64-bit range
+    edn.FrozenMap: lambda o: [_M_FROZENMAP.ext, dict(o.items())],
+    edn.Tagged: lambda o: [_M_TAGGED.ext, o.tag, o.value],
+    edn.Inst: lambda o: [_M_INST.ext, o.text],
+    uuid.UUID: lambda o: [_M_UUID.ext, o.bytes],
+    decimal.Decimal: lambda o: [_M_DECIMAL.ext, str(o)],
+    fractions.Fraction: lambda o: [_M_FRACTION.ext, o.numerator, o.denominator],
+    tuple: lambda o: [_M_TUPLE.ext, *o],
+}
+
+
+def _other(obj: Any) -> Any:
     t = type(obj)
-    if t is _Keyword:  # most frequent: map keys
-        ext = _named_enc.get(obj)
-        if ext is not None:
-            return ext
-    if t is _Vector:
-        return list(obj)
-    if t is _Keyword or t is edn.Symbol:
-        ext = _named_enc.get(obj)
-        if ext is None:
-            code = _KEYWORD if t is edn.Keyword else _SYMBOL
-            ext = msgpack.ExtType(code, _named_payload(obj.namespace, obj.name))
-            if len(_named_enc) > _CACHE_LIMIT:
-                _named_enc.clear()
-            _named_enc[obj] = ext
-        return ext
-    if t is edn.List:
-        return msgpack.ExtType(_LIST, _pack_nested(list(obj)))
-    if t is frozenset or t is set:
-        return msgpack.ExtType(_SET, _pack_nested(list(obj)))
-    if t is edn.Char:
-        return msgpack.ExtType(_CHAR, obj.char.encode("utf-8"))
-    if t is edn.BigInt:
-        return msgpack.ExtType(_BIGINT, str(int(obj)).encode("ascii"))
-    if t is int:  # outside msgpack's 64-bit range
-        return msgpack.ExtType(_BIGPLAIN, str(obj).encode("ascii"))
-    if t is edn.FrozenMap:
-        return msgpack.ExtType(_FROZENMAP, _pack_nested(dict(obj.items())))
-    if t is edn.Tagged:
-        return msgpack.ExtType(_TAGGED, _pack_nested([obj.tag, obj.value]))
-    if t is edn.Inst:
-        return msgpack.ExtType(_INST, _inst_text(obj).encode("utf-8"))
-    if t is uuid.UUID:
-        return msgpack.ExtType(_UUID, obj.bytes)
-    if t is decimal.Decimal:
-        return msgpack.ExtType(_DECIMAL, str(obj).encode("ascii"))
-    if t is fractions.Fraction:
-        return msgpack.ExtType(_FRACTION, f"{obj.numerator}/{obj.denominator}".encode("ascii"))
-    if t is tuple:
-        return msgpack.ExtType(_TUPLE, _pack_nested(list(obj)))
+    enc = _ENCODERS.get(t)
+    if enc is not None:
+        return enc(obj)
     if isinstance(obj, frozenset | set):  # e.g. an insertion-ordered frozenset subclass
-        return msgpack.ExtType(_SET, _pack_nested(list(obj)))
+        return [_M_SET.ext, *obj]
     if isinstance(obj, dict):
         return dict(obj)
     if isinstance(obj, bool | float | str | bytes | list | tuple | int):  # other subclasses
@@ -188,73 +192,115 @@ def _default(obj: Any) -> Any:
     raise TypeError(f"binary codec: cannot encode {t.__module__}.{t.__qualname__}: {obj!r:.80}")
 
 
-def _named_new(cache: dict, cls: type, data: bytes) -> Any:
-    ns, name = _named_parse(data)
-    value = cls(ns, name)
-    if len(cache) > _CACHE_LIMIT:
-        cache.clear()
-    cache[bytes(data)] = value
-    return value
+_headers: dict[tuple, bytes] = {}
 
 
-def _ext_hook(code: int, data: bytes) -> Any:
-    if code == _KEYWORD:
-        hit = _kw_dec.get(data)
-        if hit is None:
-            hit = _named_new(_kw_dec, edn.Keyword, data)
-        return hit
-    if code == _SYMBOL:
-        hit = _sym_dec.get(data)
-        if hit is None:
-            hit = _named_new(_sym_dec, edn.Symbol, data)
-        return hit
-    if code == _LIST:
-        return edn.List(_unpack(data))
-    if code == _SET:
-        return frozenset(_unpack(data))
-    if code == _FROZENMAP:
-        return edn.FrozenMap(_unpack(data))
-    if code == _CHAR:
-        return edn.Char(data.decode("utf-8"))
-    if code == _TAGGED:
-        tag, value = _unpack(data)
-        return edn.Tagged(tag, value)
-    if code == _INST:
-        return edn.Inst(data.decode("utf-8"))
-    if code == _UUID:
-        return uuid.UUID(bytes=bytes(data))
-    if code == _BIGINT:
-        return edn.BigInt(int(data))
-    if code == _BIGPLAIN:
-        return int(data)
-    if code == _DECIMAL:
-        return decimal.Decimal(data.decode("ascii"))
-    if code == _FRACTION:
-        return fractions.Fraction(data.decode("ascii"))
-    if code == _TUPLE:
-        return tuple(_unpack(data))
-    raise ValueError(f"binary codec: unknown extension type {code}")
+def _header(kws: tuple) -> bytes:
+    """Length-prefixed header listing the keywords `kws` (cached per distinct tuple)."""
+    flat = [part for k in kws for part in (k.namespace, k.name)]
+    body = msgpack.packb(flat, use_bin_type=True)
+    head = _HEAD_LEN.pack(len(body)) + body
+    if len(_headers) >= _CACHE_LIMIT:
+        _headers.clear()
+    _headers[kws] = head
+    return head
 
 
-_unpack = functools.partial(
-    msgpack.unpackb,
-    ext_hook=_ext_hook,
-    list_hook=edn.Vector,
-    use_list=False,
-    strict_map_key=False,
-    raw=False,
-)
+class _Encoder(threading.local):
+    """Per thread: a packer and the keyword numbering of the value being encoded."""
+
+    def __init__(self) -> None:
+        codes: dict[Any, msgpack.ExtType] = {}  # keyword -> its extension, in order of use
+        number = codes.setdefault
+        exts = _KW_EXTS
+        overflow = _M_KEYWORD.ext
+
+        def default(
+            obj: Any,
+            _kw: type = _Keyword,
+            _vec: type = _Vector,
+            _other: Callable = _other,
+            _number: Callable = number,
+            _exts: tuple = exts,
+            _codes: dict = codes,
+            _len: Callable = len,
+        ) -> Any:
+            t = type(obj)
+            if t is _kw:
+                try:
+                    return _number(obj, _exts[_len(_codes)])  # its code, or the next one if new
+                except IndexError:  # more than 112 distinct keywords in this value
+                    ext = _codes.get(obj)
+                    return [overflow, obj.namespace, obj.name] if ext is None else ext
+            if t is _vec:
+                return list(obj)
+            return _other(obj)
+
+        pack = msgpack.Packer(
+            default=default, strict_types=True, use_bin_type=True, autoreset=True
+        ).pack
+        headers = _headers
+
+        def encode(value: Any) -> bytes:
+            codes.clear()  # (left filled after a value: its keywords are interned anyway)
+            body = pack(value)
+            kws = tuple(codes)
+            head = headers.get(kws)
+            return (_header(kws) if head is None else head) + body
+
+        self.encode = encode
+
+
+_encoder = _Encoder()
 
 
 def _binary_encode(value: Any) -> bytes:
-    return _pack_nested(value)
+    return _encoder.encode(value)
+
+
+_tables: dict[bytes, Callable[..., Any]] = {}
+
+
+def _table(head: bytes) -> Callable[..., Any]:
+    """ext hook for a header: code -> keyword or marker (cached per distinct header)."""
+    flat = msgpack.unpackb(head, use_list=True, raw=False) if head else []
+    kws = [_Keyword(ns, name) for ns, name in zip(flat[::2], flat[1::2], strict=True)]
+    table: dict[int, Any] = dict(_MARKERS)
+    table.update(zip(range(_FIRST_KW_CODE, _FIRST_KW_CODE + len(kws)), kws, strict=False))
+    if len(_tables) >= _CACHE_LIMIT:
+        _tables.clear()
+    _tables[head] = hook = table.get
+    return hook
+
+
+def _list_hook(t: tuple) -> Any:
+    if t and type(t[0]) is _Marker:
+        return t[0].build(t)
+    return _Vector(t)
+
+
+_unpackb = msgpack.unpackb
 
 
 def _binary_decode(data: bytes | memoryview) -> Any:
-    return _unpack(data)
+    if type(data) is not bytes:
+        data = bytes(data)
+    (n,) = _HEAD_LEN.unpack_from(data)
+    end = 4 + n
+    head = data[4:end]
+    hook = _tables.get(head)
+    if hook is None:
+        hook = _table(head)
+    return _unpackb(
+        data[end:], ext_hook=hook, list_hook=_list_hook, use_list=False, strict_map_key=False
+    )
 
 
 # -------------------------------------------------------------------------------------- json
+
+
+def _inst_text(value: Any) -> str:
+    return value.text
 
 
 def _kw_text(k: Any) -> str:
@@ -357,4 +403,6 @@ def get_codec(name: str | Codec) -> Codec:
     try:
         return _CODECS[name]
     except KeyError:
-        raise ValueError(f"unknown codec {name!r}; choose one of {', '.join(CODEC_NAMES)}") from None
+        raise ValueError(
+            f"unknown codec {name!r}; choose one of {', '.join(CODEC_NAMES)}"
+        ) from None
