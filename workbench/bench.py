@@ -41,14 +41,38 @@ from workbench.stores import open_store
 from workbench.stores.base import Store
 from workbench.workloads import WORKLOADS, mixed_trace
 
-__all__ = ["StoreSpec", "BenchConfig", "BenchResult", "run_benchmark", "save_results",
-           "harness_overhead_ns", "time_ops", "summarize", "machine_info", "success_metrics",
-           "with_ratios", "default_specs", "load_dataset", "READ_TARGET", "WRITE_TARGET"]
+__all__ = [
+    "StoreSpec",
+    "BenchConfig",
+    "BenchResult",
+    "run_benchmark",
+    "save_results",
+    "harness_overhead_ns",
+    "time_ops",
+    "summarize",
+    "machine_info",
+    "success_metrics",
+    "with_ratios",
+    "default_specs",
+    "load_dataset",
+    "READ_TARGET",
+    "WRITE_TARGET",
+]
 
 READ_TARGET, WRITE_TARGET = 1.10, 1.20
-DEFAULT_OPS = ("get", "full_load", "save", "delete", "update", "search",
-               "q:sessions_by_type", "q:learning_by_level", "q:sessions_active_since",
-               "q:sessions_with_users", "q:learning_by_tag")
+DEFAULT_OPS = (
+    "get",
+    "full_load",
+    "save",
+    "delete",
+    "update",
+    "search",
+    "q:sessions_by_type",
+    "q:learning_by_level",
+    "q:sessions_active_since",
+    "q:sessions_with_users",
+    "q:learning_by_tag",
+)
 
 
 @dataclass(frozen=True)
@@ -74,9 +98,11 @@ class StoreSpec:
         return folder / (safe + (".edn" if self.kind == "edn" else ""))
 
 
-def default_specs(stores: Sequence[str] = ("edn", "lmdb-kv", "lmdb-entity"),
-                  durabilities: Sequence[str] = ("sync",),
-                  codecs: Sequence[str] = ("binary", "edn")) -> list[StoreSpec]:
+def default_specs(
+    stores: Sequence[str] = ("edn", "lmdb-kv", "lmdb-entity"),
+    durabilities: Sequence[str] = ("sync",),
+    codecs: Sequence[str] = ("binary", "edn"),
+) -> list[StoreSpec]:
     """Expand store kinds over durability modes and (for lmdb-kv) codecs; EDN comes first."""
     specs: list[StoreSpec] = []
     for kind in stores:
@@ -87,17 +113,24 @@ def default_specs(stores: Sequence[str] = ("edn", "lmdb-kv", "lmdb-entity"),
         elif kind == "lmdb-kv":
             for d in durabilities:
                 for c in codecs:
-                    specs.append(StoreSpec(f"lmdb-kv[{c},{d}]", "lmdb-kv",
-                                           (("codec", c), ("durability", d))))
+                    specs.append(
+                        StoreSpec(f"lmdb-kv[{c},{d}]", "lmdb-kv", (("codec", c), ("durability", d)))
+                    )
         elif kind == "lmdb-entity":
             for d in durabilities:
-                specs.append(StoreSpec(f"lmdb-entity[{d}]", "lmdb-entity",
-                                       (("mapping", "inferred"), ("durability", d))))
+                specs.append(
+                    StoreSpec(
+                        f"lmdb-entity[{d}]",
+                        "lmdb-entity",
+                        (("mapping", "inferred"), ("durability", d)),
+                    )
+                )
         elif kind == "datalevin":
             specs.append(StoreSpec("datalevin[kv]", "datalevin", (("shape", "kv"),)))
         else:
-            raise ValueError(f"unknown store {kind!r}; choose edn, edn-safe, lmdb-kv, "
-                             "lmdb-entity, datalevin")
+            raise ValueError(
+                f"unknown store {kind!r}; choose edn, edn-safe, lmdb-kv, lmdb-entity, datalevin"
+            )
     specs.sort(key=lambda s: s.kind != "edn")
     return specs
 
@@ -145,8 +178,12 @@ class BenchResult:
 # ------------------------------------------------------------------------------- timing
 
 
-def time_ops(ops: Sequence[tuple[Callable[[], Any], Callable[[], Any] | None]], warmup: int = 0,
-             budget_s: float | None = None, min_samples: int = 3) -> list[int]:
+def time_ops(
+    ops: Sequence[tuple[Callable[[], Any], Callable[[], Any] | None]],
+    warmup: int = 0,
+    budget_s: float | None = None,
+    min_samples: int = 3,
+) -> list[int]:
     """Run ops in order; return per-call latencies in ns (perf_counter_ns around the call only).
 
     The first `warmup` ops are run untimed. Each op's undo (if any) runs untimed after it.
@@ -191,9 +228,16 @@ def summarize(samples_ns: Sequence[int]) -> dict[str, float]:
     if not s:
         return {"n": 0}
     mean = sum(s) / len(s)
-    return {"n": len(s), "p50_us": _percentile(s, 0.50) / 1e3, "p95_us": _percentile(s, 0.95) / 1e3,
-            "p99_us": _percentile(s, 0.99) / 1e3, "mean_us": mean / 1e3, "min_us": s[0] / 1e3,
-            "max_us": s[-1] / 1e3, "throughput_ops_s": 1e9 / mean if mean else float("inf")}
+    return {
+        "n": len(s),
+        "p50_us": _percentile(s, 0.50) / 1e3,
+        "p95_us": _percentile(s, 0.95) / 1e3,
+        "p99_us": _percentile(s, 0.99) / 1e3,
+        "mean_us": mean / 1e3,
+        "min_us": s[0] / 1e3,
+        "max_us": s[-1] / 1e3,
+        "throughput_ops_s": 1e9 / mean if mean else float("inf"),
+    }
 
 
 # ------------------------------------------------------------------------------ memory
@@ -264,18 +308,25 @@ def machine_info() -> dict[str, Any]:
         versions["liblmdb"] = ".".join(map(str, lmdb.version()))
     except Exception:  # noqa: BLE001 - informational only
         pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_bytes": mem_kb * 1024 if mem_kb else None,
-            "os": platform.platform(), "python": platform.python_version(),
-            "implementation": platform.python_implementation(), "packages": versions,
-            "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
-            "time_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_bytes": mem_kb * 1024 if mem_kb else None,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "packages": versions,
+        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        "time_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
 
 
 # ------------------------------------------------------------------------------ datasets
 
 
-def load_dataset(size: int | None = None, input_path: str | os.PathLike | None = None,
-                 seed: int = 0) -> tuple[str, dict]:
+def load_dataset(
+    size: int | None = None, input_path: str | os.PathLike | None = None, seed: int = 0
+) -> tuple[str, dict]:
     """(dataset name, key -> value) from a memory file or a generated memory of `size` entries."""
     if input_path is not None:
         from workbench.memory import load_memory
@@ -319,8 +370,9 @@ def _remove(path: Path) -> None:
 # ------------------------------------------------------------------------------- runner
 
 
-def _row(base: Mapping[str, Any], op: str, category: str, samples: Sequence[int],
-         **extra: Any) -> dict[str, Any]:
+def _row(
+    base: Mapping[str, Any], op: str, category: str, samples: Sequence[int], **extra: Any
+) -> dict[str, Any]:
     row = dict(base)
     row.update(op=op, category=category, **summarize(samples))
     row.update(extra)
@@ -329,31 +381,57 @@ def _row(base: Mapping[str, Any], op: str, category: str, samples: Sequence[int]
 
 def _spec_fields(spec: StoreSpec) -> dict[str, Any]:
     o = spec.options
-    return {"store": spec.label, "kind": spec.kind, "codec": o.get("codec", "edn-text"
-                                                                  if spec.kind == "edn" else ""),
-            "durability": o.get("durability", "app-overwrite" if o.get("write_mode") == "app"
-                                else ("atomic-fsync" if spec.kind == "edn" else "")),
-            "batch_size": None}
+    return {
+        "store": spec.label,
+        "kind": spec.kind,
+        "codec": o.get("codec", "edn-text" if spec.kind == "edn" else ""),
+        "durability": o.get(
+            "durability",
+            "app-overwrite"
+            if o.get("write_mode") == "app"
+            else ("atomic-fsync" if spec.kind == "edn" else ""),
+        ),
+        "batch_size": None,
+    }
 
 
-def _bench_store(cfg: BenchConfig, spec: StoreSpec, dataset: str, data: dict, folder: Path,
-                 rng_seed: int, notes: list[str], bar: Any) -> list[dict]:
+def _bench_store(
+    cfg: BenchConfig,
+    spec: StoreSpec,
+    dataset: str,
+    data: dict,
+    folder: Path,
+    rng_seed: int,
+    notes: list[str],
+    bar: Any,
+) -> list[dict]:
     rows: list[dict] = []
     base = {"dataset": dataset, "entries": len(data), **_spec_fields(spec)}
     path = spec.path_in(folder)
     _remove(path)
     store, load_s = _populate(spec, path, data)
-    rows.append(_row(base, "bulk_load", "write", [int(load_s * 1e9)],
-                     note="EDN: print + write the file; others: put_many + flush",
-                     entries_per_s=len(data) / load_s if load_s else None))
+    rows.append(
+        _row(
+            base,
+            "bulk_load",
+            "write",
+            [int(load_s * 1e9)],
+            note="EDN: print + write the file; others: put_many + flush",
+            entries_per_s=len(data) / load_s if load_s else None,
+        )
+    )
     try:
         file_bytes = store.file_size()
         for op in cfg.ops:
             wl = WORKLOADS[op]
             n = cfg.repeats + cfg.warmup
             ops = wl.build(store, data, n, random.Random(rng_seed))
-            samples = time_ops(ops, warmup=min(cfg.warmup, len(ops) - 1), budget_s=cfg.budget_s,
-                               min_samples=cfg.min_samples)
+            samples = time_ops(
+                ops,
+                warmup=min(cfg.warmup, len(ops) - 1),
+                budget_s=cfg.budget_s,
+                min_samples=cfg.min_samples,
+            )
             note = ""
             if len(samples) < cfg.repeats:
                 note = f"time budget {cfg.budget_s:g}s: {len(samples)} of {cfg.repeats} samples"
@@ -365,17 +443,26 @@ def _bench_store(cfg: BenchConfig, spec: StoreSpec, dataset: str, data: dict, fo
             trace_store = store
             if spec.kind == "edn":  # the app's real debounce for the trace
                 store.close()
-                trace_store = open_store("edn", path, debounce=0.1,
-                                         write_mode=spec.options.get("write_mode", "app"))
+                trace_store = open_store(
+                    "edn", path, debounce=0.1, write_mode=spec.options.get("write_mode", "app")
+                )
                 store = trace_store
-            tr = mixed_trace(trace_store, data, n_ops=cfg.trace_ops, rate=cfg.trace_rate,
-                             seed=rng_seed)
+            tr = mixed_trace(
+                trace_store, data, n_ops=cfg.trace_ops, rate=cfg.trace_rate, seed=rng_seed
+            )
             for kind, lat in sorted(tr.latencies_ns.items()):
                 cat = "read" if kind.startswith("read") else "write"
-                rows.append(_row(base, f"trace:{kind}", cat, lat,
-                                 note=f"mixed trace, {tr.ops} ops at "
-                                      f"{tr.throughput():.0f} ops/s"
-                                      + (" (EDN debounce 100 ms)" if spec.kind == "edn" else "")))
+                rows.append(
+                    _row(
+                        base,
+                        f"trace:{kind}",
+                        cat,
+                        lat,
+                        note=f"mixed trace, {tr.ops} ops at "
+                        f"{tr.throughput():.0f} ops/s"
+                        + (" (EDN debounce 100 ms)" if spec.kind == "edn" else ""),
+                    )
+                )
             bar.update(1)
     finally:
         store.close()
@@ -395,8 +482,16 @@ def _bench_store(cfg: BenchConfig, spec: StoreSpec, dataset: str, data: dict, fo
 
         startup_ops.append((op, undo))
     samples = time_ops(startup_ops, warmup=1, budget_s=cfg.budget_s, min_samples=cfg.min_samples)
-    rows.append(_row(base, "startup", "read", samples, file_bytes=file_bytes,
-                     note="open + first get (EDN: read + parse the whole file)"))
+    rows.append(
+        _row(
+            base,
+            "startup",
+            "read",
+            samples,
+            file_bytes=file_bytes,
+            note="open + first get (EDN: read + parse the whole file)",
+        )
+    )
 
     def open_and_load() -> int:
         s = spec.open(path)
@@ -420,8 +515,11 @@ def _batch_sweep(cfg: BenchConfig, dataset: str, data: dict, folder: Path, bar: 
     dur = cfg.durabilities[0] if cfg.durabilities else "sync"
     for b in cfg.batch_sizes:
         n = min(len(items), max(200, 20 * b) if b < 100 else len(items))
-        spec = StoreSpec(f"lmdb-kv[binary,{dur}]", "lmdb-kv",
-                         (("codec", "binary"), ("durability", dur), ("batch_size", b)))
+        spec = StoreSpec(
+            f"lmdb-kv[binary,{dur}]",
+            "lmdb-kv",
+            (("codec", "binary"), ("durability", dur), ("batch_size", b)),
+        )
         path = folder / f"batch-{b}"
         _remove(path)
         store = spec.open(path)
@@ -433,8 +531,16 @@ def _batch_sweep(cfg: BenchConfig, dataset: str, data: dict, folder: Path, bar: 
             store.close()
             _remove(path)
         base = {"dataset": dataset, "entries": len(data), **_spec_fields(spec), "batch_size": b}
-        rows.append(_row(base, "put_many", "write", [dt // max(1, n)] * 1,
-                         entries_per_s=n / (dt / 1e9), note=f"{n} entries, batches of {b}"))
+        rows.append(
+            _row(
+                base,
+                "put_many",
+                "write",
+                [dt // max(1, n)] * 1,
+                entries_per_s=n / (dt / 1e9),
+                note=f"{n} entries, batches of {b}",
+            )
+        )
         bar.update(1)
     return rows
 
@@ -458,12 +564,22 @@ def success_metrics(df: pd.DataFrame) -> pd.DataFrame:
     sel = df[(df["kind"] != "edn") & df["ratio_p50_vs_edn"].notna()]
     for r in sel.itertuples(index=False):
         target = READ_TARGET if r.category == "read" else WRITE_TARGET
-        rows.append({"dataset": r.dataset, "entries": r.entries, "store": r.store, "op": r.op,
-                     "category": r.category, "p50_us": r.p50_us, "edn_p50_us": r.edn_p50_us,
-                     "ratio": r.ratio_p50_vs_edn, "target": target,
-                     "pass": bool(r.ratio_p50_vs_edn <= target),
-                     "verdict": f"{'PASS' if r.ratio_p50_vs_edn <= target else 'FAIL'} "
-                                f"{r.ratio_p50_vs_edn:.2f}x EDN (target <= {target:.2f}x)"})
+        rows.append(
+            {
+                "dataset": r.dataset,
+                "entries": r.entries,
+                "store": r.store,
+                "op": r.op,
+                "category": r.category,
+                "p50_us": r.p50_us,
+                "edn_p50_us": r.edn_p50_us,
+                "ratio": r.ratio_p50_vs_edn,
+                "target": target,
+                "pass": bool(r.ratio_p50_vs_edn <= target),
+                "verdict": f"{'PASS' if r.ratio_p50_vs_edn <= target else 'FAIL'} "
+                f"{r.ratio_p50_vs_edn:.2f}x EDN (target <= {target:.2f}x)",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -504,11 +620,17 @@ def run_benchmark(cfg: BenchConfig) -> BenchResult:
     limited = df[df.get("note", pd.Series(dtype=str)).fillna("").str.startswith("time budget")]
     for r in limited.itertuples(index=False):
         notes.append(f"{r.store} {r.op} at {r.entries} entries: {r.note}")
-    notes.insert(0, "EDN writes are timed with debounce=0 (the rewrite lands on the operation); "
-                    "the app does the same whole-file rewrite 100 ms later, off the caller's "
-                    "thread; the mixed trace uses the real 100 ms debounce.")
-    notes.insert(1, f"harness overhead {overhead:.0f} ns per timed operation "
-                    f"({'under' if overhead < 1000 else 'OVER'} the 1 us target)")
+    notes.insert(
+        0,
+        "EDN writes are timed with debounce=0 (the rewrite lands on the operation); "
+        "the app does the same whole-file rewrite 100 ms later, off the caller's "
+        "thread; the mixed trace uses the real 100 ms debounce.",
+    )
+    notes.insert(
+        1,
+        f"harness overhead {overhead:.0f} ns per timed operation "
+        f"({'under' if overhead < 1000 else 'OVER'} the 1 us target)",
+    )
     cfg_dict = {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items()}
     cfg_dict["input_path"] = str(cfg.input_path) if cfg.input_path else None
     cfg_dict["workdir"] = str(cfg.workdir) if cfg.workdir else None
@@ -532,15 +654,23 @@ def markdown_summary(result: BenchResult) -> str:
     """A Markdown report: machine, p50 table with ratios, success metrics, notes."""
     df = result.frame
     m = result.machine
-    lines = ["# Benchmark: the EDN file store against LMDB", "",
-             f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, "
-             f"{', '.join(f'{k} {v}' for k, v in m['packages'].items())}; {m['time_utc']}; "
-             f"load average at the end {m.get('load_average')}.", "",
-             f"Harness overhead: {result.overhead_ns:.0f} ns per timed operation.", ""]
+    lines = [
+        "# Benchmark: the EDN file store against LMDB",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, "
+        f"{', '.join(f'{k} {v}' for k, v in m['packages'].items())}; {m['time_utc']}; "
+        f"load average at the end {m.get('load_average')}.",
+        "",
+        f"Harness overhead: {result.overhead_ns:.0f} ns per timed operation.",
+        "",
+    ]
     for entries, sub in df[~df["op"].isin(["put_many"])].groupby("entries", sort=True):
-        lines += [f"## {entries} entries ({sub['dataset'].iloc[0]})", "",
-                  "| op | " + " | ".join(sub["store"].unique()) + " |",
-                  "|---|" + "---|" * sub["store"].nunique()]
+        lines += [
+            f"## {entries} entries ({sub['dataset'].iloc[0]})",
+            "",
+            "| op | " + " | ".join(sub["store"].unique()) + " |",
+            "|---|" + "---|" * sub["store"].nunique(),
+        ]
         for op, g in sub.groupby("op", sort=False):
             cells = []
             for store in sub["store"].unique():
@@ -554,23 +684,38 @@ def markdown_summary(result: BenchResult) -> str:
                 cells.append(_fmt_us(r["p50_us"]) + extra + f" n={int(r['n'])}")
             lines.append(f"| {op} | " + " | ".join(cells) + " |")
         sizes = sub.drop_duplicates("store")[["store", "file_bytes", "peak_mem_bytes"]]
-        lines += ["", "| store | file size | peak resident growth (open + load; LMDB counts "
-                      "mapped pages) |", "|---|---|---|"]
+        lines += [
+            "",
+            "| store | file size | peak resident growth (open + load; LMDB counts mapped pages) |",
+            "|---|---|---|",
+        ]
         for r in sizes.itertuples(index=False):
-            pm = "-" if r.peak_mem_bytes != r.peak_mem_bytes or r.peak_mem_bytes is None \
+            pm = (
+                "-"
+                if r.peak_mem_bytes != r.peak_mem_bytes or r.peak_mem_bytes is None
                 else f"{r.peak_mem_bytes / 1e6:.1f} MB"
+            )
             lines.append(f"| {r.store} | {r.file_bytes / 1e6:.2f} MB | {pm} |")
         lines.append("")
     pm = df[df["op"] == "put_many"]
     if not pm.empty:
-        lines += ["## put_many by batch size", "", "| entries | batch | entries/s |", "|---|---|---|"]
+        lines += [
+            "## put_many by batch size",
+            "",
+            "| entries | batch | entries/s |",
+            "|---|---|---|",
+        ]
         for r in pm.itertuples(index=False):
             lines.append(f"| {r.entries} | {int(r.batch_size)} | {r.entries_per_s:,.0f} |")
         lines.append("")
     met = result.metrics
     if not met.empty:
-        lines += ["## The plan's success metrics (p50 against EDN, same run)", "",
-                  "| entries | store | op | verdict |", "|---|---|---|---|"]
+        lines += [
+            "## The plan's success metrics (p50 against EDN, same run)",
+            "",
+            "| entries | store | op | verdict |",
+            "|---|---|---|---|",
+        ]
         for r in met.itertuples(index=False):
             lines.append(f"| {r.entries} | {r.store} | {r.op} | {r.verdict} |")
         lines.append("")
@@ -582,14 +727,22 @@ def save_results(result: BenchResult, out_dir: str | os.PathLike, plots: bool = 
     """Write results.csv, results.json (rows + machine + config + metrics), PNG plots, summary.md."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths = {"csv": out / "results.csv", "json": out / "results.json",
-             "metrics_csv": out / "success-metrics.csv", "summary": out / "summary.md"}
+    paths = {
+        "csv": out / "results.csv",
+        "json": out / "results.json",
+        "metrics_csv": out / "success-metrics.csv",
+        "summary": out / "summary.md",
+    }
     atomic_write_text(paths["csv"], result.frame.to_csv(index=False))
     atomic_write_text(paths["metrics_csv"], result.metrics.to_csv(index=False))
-    payload = {"machine": result.machine, "config": result.config,
-               "harness_overhead_ns": result.overhead_ns, "notes": result.notes,
-               "rows": json.loads(result.frame.to_json(orient="records")),
-               "success_metrics": json.loads(result.metrics.to_json(orient="records"))}
+    payload = {
+        "machine": result.machine,
+        "config": result.config,
+        "harness_overhead_ns": result.overhead_ns,
+        "notes": result.notes,
+        "rows": json.loads(result.frame.to_json(orient="records")),
+        "success_metrics": json.loads(result.metrics.to_json(orient="records")),
+    }
     atomic_write_bytes(paths["json"], json.dumps(payload, indent=1, default=str).encode())
     atomic_write_text(paths["summary"], markdown_summary(result))
     if plots:
@@ -604,14 +757,17 @@ def headline_findings(result: BenchResult) -> dict[str, Any]:
     df = result.frame
     largest = df["entries"].max()
     top = df[(df["entries"] == largest) & df["ratio_p50_vs_edn"].notna() & (df["kind"] != "edn")]
-    ratios = {f"{r.store} {r.op}": round(float(r.ratio_p50_vs_edn), 3)
-              for r in top.itertuples(index=False)}
+    ratios = {
+        f"{r.store} {r.op}": round(float(r.ratio_p50_vs_edn), 3)
+        for r in top.itertuples(index=False)
+    }
     met = result.metrics
     return {
         "entries": int(largest),
         "ratios_p50_vs_edn": ratios,
-        "success_metrics": {f"{r.entries} {r.store} {r.op}": r.verdict
-                            for r in met.itertuples(index=False)},
+        "success_metrics": {
+            f"{r.entries} {r.store} {r.op}": r.verdict for r in met.itertuples(index=False)
+        },
         "passed": int(met["pass"].sum()) if not met.empty else 0,
         "failed": int((~met["pass"]).sum()) if not met.empty else 0,
         "harness_overhead_ns": round(result.overhead_ns, 1),

@@ -34,14 +34,24 @@ def plot_latency(df: pd.DataFrame, entries: int | None = None) -> Any:
         g = d[d["store"] == s].set_index("op").reindex(ops)
         p50 = g["p50_us"].to_numpy(dtype=float)
         p95 = g["p95_us"].to_numpy(dtype=float)
-        ax.barh(y + i * h, p50, height=h, label=s,
-                xerr=[np.zeros_like(p50), np.nan_to_num(p95 - p50)], capsize=2)
+        ax.barh(
+            y + i * h,
+            p50,
+            height=h,
+            label=s,
+            xerr=[np.zeros_like(p50), np.nan_to_num(p95 - p50)],
+            capsize=2,
+        )
     ax.set_yticks(y + h * (len(stores) - 1) / 2, ops)
     ax.set_xscale("log")
     ax.invert_yaxis()
     ax.legend(fontsize=8)
-    titled(ax, f"Latency per operation ({entries} entries): bar p50, whisker p95",
-           "latency (microseconds, log scale)", "operation")
+    titled(
+        ax,
+        f"Latency per operation ({entries} entries): bar p50, whisker p95",
+        "latency (microseconds, log scale)",
+        "operation",
+    )
     fig.tight_layout()
     return fig
 
@@ -49,9 +59,21 @@ def plot_latency(df: pd.DataFrame, entries: int | None = None) -> Any:
 def plot_scaling(df: pd.DataFrame, ops: list[str] | None = None) -> Any:
     """p50 latency against entry count per operation, one line per store (log-log)."""
     d = _main(df)
-    ops = ops or [o for o in ("get", "save", "update", "delete", "search", "full_load",
-                              "q:sessions_by_type", "q:learning_by_tag", "startup")
-                  if o in set(d["op"])]
+    ops = ops or [
+        o
+        for o in (
+            "get",
+            "save",
+            "update",
+            "delete",
+            "search",
+            "full_load",
+            "q:sessions_by_type",
+            "q:learning_by_tag",
+            "startup",
+        )
+        if o in set(d["op"])
+    ]
     cols = 3
     rows = max(1, math.ceil(len(ops) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.3 * rows), squeeze=False)
@@ -63,7 +85,7 @@ def plot_scaling(df: pd.DataFrame, ops: list[str] | None = None) -> Any:
         ax.set_xscale("log")
         ax.set_yscale("log")
         titled(ax, op, "entries (log)", "p50 latency (us, log)")
-    for ax in list(axes.flat)[len(ops):]:
+    for ax in list(axes.flat)[len(ops) :]:
         ax.axis("off")
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=8)
@@ -103,10 +125,12 @@ def plot_startup(df: pd.DataFrame) -> Any:
 def save_all_plots(df: pd.DataFrame, out_dir: str | Path) -> dict[str, Path]:
     """Write latency.png, scaling.png, file-sizes.png, startup.png into out_dir."""
     out = Path(out_dir)
-    figs = {"latency_png": ("latency.png", plot_latency(df)),
-            "scaling_png": ("scaling.png", plot_scaling(df)),
-            "file_sizes_png": ("file-sizes.png", plot_file_sizes(df)),
-            "startup_png": ("startup.png", plot_startup(df))}
+    figs = {
+        "latency_png": ("latency.png", plot_latency(df)),
+        "scaling_png": ("scaling.png", plot_scaling(df)),
+        "file_sizes_png": ("file-sizes.png", plot_file_sizes(df)),
+        "startup_png": ("startup.png", plot_startup(df)),
+    }
     paths = {}
     for key, (name, fig) in figs.items():
         paths[key] = save_png(fig, out / name)

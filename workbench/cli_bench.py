@@ -22,29 +22,65 @@ def _names(text: str) -> list[str]:
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register the `bench` sub-command."""
-    p = subparsers.add_parser("bench", help="benchmark the EDN file store against LMDB stores",
-                              description=__doc__)
-    p.add_argument("file", nargs="?", default=None,
-                   help="memory file to benchmark as well (default: generated data only)")
-    p.add_argument("--sizes", type=_ints, default=[1000, 10000],
-                   help="entry counts of generated memories (default 1000,10000)")
-    p.add_argument("--stores", type=_names, default=["edn", "lmdb-kv", "lmdb-entity"],
-                   help="edn, edn-safe, lmdb-kv, lmdb-entity, datalevin (default: first three)")
-    p.add_argument("--durability", type=_names, default=["sync"],
-                   help="LMDB durability modes: sync, nometasync, nosync (default sync)")
-    p.add_argument("--codecs", type=_names, default=["binary", "edn"],
-                   help="lmdb-kv value codecs: binary, edn, json (default binary,edn)")
-    p.add_argument("--batch-sizes", type=_ints, default=[1, 100, 10000],
-                   help="put_many batch sizes to sweep (default 1,100,10000)")
+    p = subparsers.add_parser(
+        "bench", help="benchmark the EDN file store against LMDB stores", description=__doc__
+    )
+    p.add_argument(
+        "file",
+        nargs="?",
+        default=None,
+        help="memory file to benchmark as well (default: generated data only)",
+    )
+    p.add_argument(
+        "--sizes",
+        type=_ints,
+        default=[1000, 10000],
+        help="entry counts of generated memories (default 1000,10000)",
+    )
+    p.add_argument(
+        "--stores",
+        type=_names,
+        default=["edn", "lmdb-kv", "lmdb-entity"],
+        help="edn, edn-safe, lmdb-kv, lmdb-entity, datalevin (default: first three)",
+    )
+    p.add_argument(
+        "--durability",
+        type=_names,
+        default=["sync"],
+        help="LMDB durability modes: sync, nometasync, nosync (default sync)",
+    )
+    p.add_argument(
+        "--codecs",
+        type=_names,
+        default=["binary", "edn"],
+        help="lmdb-kv value codecs: binary, edn, json (default binary,edn)",
+    )
+    p.add_argument(
+        "--batch-sizes",
+        type=_ints,
+        default=[1, 100, 10000],
+        help="put_many batch sizes to sweep (default 1,100,10000)",
+    )
     p.add_argument("--repeats", type=int, default=200, help="timed samples per operation")
-    p.add_argument("--budget", type=float, default=20.0,
-                   help="seconds per operation before sampling stops (min 3 samples; bounds "
-                        "the EDN whole-file rewrites at large sizes)")
+    p.add_argument(
+        "--budget",
+        type=float,
+        default=20.0,
+        help="seconds per operation before sampling stops (min 3 samples; bounds "
+        "the EDN whole-file rewrites at large sizes)",
+    )
     p.add_argument("--trace-ops", type=int, default=500, help="operations in the mixed trace")
-    p.add_argument("--trace-rate", type=float, default=None,
-                   help="mixed trace pace in ops/s (default: as fast as possible)")
-    p.add_argument("--quick", action="store_true",
-                   help="sizes 1000 only, 20 repeats, short trace (a smoke run)")
+    p.add_argument(
+        "--trace-rate",
+        type=float,
+        default=None,
+        help="mixed trace pace in ops/s (default: as fast as possible)",
+    )
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="sizes 1000 only, 20 repeats, short trace (a smoke run)",
+    )
     p.add_argument("--seed", type=int, default=0, help="generator seed")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     p.add_argument("--out", default="reports/benchmark/", help="output folder")
@@ -64,11 +100,19 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: {input_path}: no such file", file=sys.stderr)
             return 2
     cfg = BenchConfig(
-        sizes=[1000] if args.quick else args.sizes, input_path=input_path, stores=args.stores,
-        durabilities=args.durability, codecs=args.codecs, batch_sizes=args.batch_sizes,
-        repeats=20 if args.quick else args.repeats, budget_s=2.0 if args.quick else args.budget,
-        trace_ops=100 if args.quick else args.trace_ops, trace_rate=args.trace_rate,
-        startup_repeats=2 if args.quick else 5, seed=args.seed)
+        sizes=[1000] if args.quick else args.sizes,
+        input_path=input_path,
+        stores=args.stores,
+        durabilities=args.durability,
+        codecs=args.codecs,
+        batch_sizes=args.batch_sizes,
+        repeats=20 if args.quick else args.repeats,
+        budget_s=2.0 if args.quick else args.budget,
+        trace_ops=100 if args.quick else args.trace_ops,
+        trace_rate=args.trace_rate,
+        startup_repeats=2 if args.quick else 5,
+        seed=args.seed,
+    )
     result = run_benchmark(cfg)
     paths = save_results(result, args.out, plots=not args.no_plots)
     print(markdown_summary(result))

@@ -12,15 +12,21 @@ from workbench.paths import DEFAULT_INPUT
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register the `profile` sub-command."""
-    p = subparsers.add_parser("profile", help="profile data types: CSV tables and PNG plots",
-                              description=__doc__)
-    p.add_argument("file", nargs="?", default=None,
-                   help=f"memory file (default {DEFAULT_INPUT.name} sample)")
+    p = subparsers.add_parser(
+        "profile", help="profile data types: CSV tables and PNG plots", description=__doc__
+    )
+    p.add_argument(
+        "file", nargs="?", default=None, help=f"memory file (default {DEFAULT_INPUT.name} sample)"
+    )
     p.add_argument("--out", required=True, help="output folder for CSV and PNG files")
     p.add_argument("--max-depth", type=int, default=4, help="attribute path depth (default 4)")
     p.add_argument("--no-plots", action="store_true", help="write the tables only")
-    p.add_argument("--heatmaps", type=int, default=8,
-                   help="presence heatmaps for this many kinds (most entries first; default 8)")
+    p.add_argument(
+        "--heatmaps",
+        type=int,
+        default=8,
+        help="presence heatmaps for this many kinds (most entries first; default 8)",
+    )
     p.set_defaults(func=run)
     return p
 
@@ -55,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
             atomic_write_bytes(out / f"{name}.png", buf.getvalue())
             written += 1
     counts = {a: n for a, n in prof.alert_counts().items() if n}
-    print(f"{len(mem.entries)} entries, {len(prof.attributes)} attribute paths, "
-          f"{len(prof.alerts)} alerts {counts}; {written} files in {out}")
+    print(
+        f"{len(mem.entries)} entries, {len(prof.attributes)} attribute paths, "
+        f"{len(prof.alerts)} alerts {counts}; {written} files in {out}"
+    )
     return 0

@@ -11,22 +11,38 @@ from workbench.paths import DEFAULT_INPUT
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register the `schema` sub-command."""
-    p = subparsers.add_parser("schema", help="infer a Datalevin schema map (EDN) from a memory",
-                              description=__doc__)
-    p.add_argument("file", nargs="?", default=None,
-                   help=f"memory file (default {DEFAULT_INPUT.name} sample)")
+    p = subparsers.add_parser(
+        "schema", help="infer a Datalevin schema map (EDN) from a memory", description=__doc__
+    )
+    p.add_argument(
+        "file", nargs="?", default=None, help=f"memory file (default {DEFAULT_INPUT.name} sample)"
+    )
     p.add_argument("--out", required=True, help="where to write the schema map (EDN)")
-    p.add_argument("--against", default=None,
-                   help="another schema map (e.g. data-samples/plan-schema.edn) to diff against")
-    p.add_argument("--reports", default=None, metavar="DIR",
-                   help="also write collisions, losses, validation (plan and inferred), plan "
-                        "defects and the diff as CSV files into DIR")
-    p.add_argument("--codec", default="edn", choices=("edn", "json", "binary"),
-                   help="blob codec for :memory/value (default edn: lossless)")
-    p.add_argument("--check-datalevin", action="store_true",
-                   help="also load every entity into a throwaway Datalevin database with this "
-                        "schema, read each back and report what Datalevin refuses or changes "
-                        "(needs the datalevin extra)")
+    p.add_argument(
+        "--against",
+        default=None,
+        help="another schema map (e.g. data-samples/plan-schema.edn) to diff against",
+    )
+    p.add_argument(
+        "--reports",
+        default=None,
+        metavar="DIR",
+        help="also write collisions, losses, validation (plan and inferred), plan "
+        "defects and the diff as CSV files into DIR",
+    )
+    p.add_argument(
+        "--codec",
+        default="edn",
+        choices=("edn", "json", "binary"),
+        help="blob codec for :memory/value (default edn: lossless)",
+    )
+    p.add_argument(
+        "--check-datalevin",
+        action="store_true",
+        help="also load every entity into a throwaway Datalevin database with this "
+        "schema, read each back and report what Datalevin refuses or changes "
+        "(needs the datalevin extra)",
+    )
     p.set_defaults(func=run)
     return p
 
@@ -58,18 +74,23 @@ def run(args: argparse.Namespace) -> int:
     mapping = get_mapping("inferred", schema=schema, codec=args.codec)
     col = collision_report(mem, mapping)
     loss = loss_report(mem, mapping)
-    print(f"{len(schema.attributes)} typed attributes, {len(schema.blob_only)} kept in the blob; "
-          f"{len(col)} collisions, {len(loss)} losses ({args.codec} blob) -> {args.out}")
+    print(
+        f"{len(schema.attributes)} typed attributes, {len(schema.blob_only)} kept in the blob; "
+        f"{len(col)} collisions, {len(loss)} losses ({args.codec} blob) -> {args.out}"
+    )
     if args.reports:
         out = Path(args.reports)
         plan = get_mapping("plan")
         tables = {
-            "collisions-inferred": col, "losses-inferred": loss,
+            "collisions-inferred": col,
+            "losses-inferred": loss,
             "validation-inferred": validate(mem, mapping),
-            "collisions-plan": collision_report(mem, plan), "losses-plan": loss_report(mem, plan),
-            "validation-plan": validate(mem, plan), "plan-defects": plan_defects(mem, plan),
-            "schema-inferred": schema.to_frame(), "diff-plan-inferred": diff(load_plan_schema(),
-                                                                             schema),
+            "collisions-plan": collision_report(mem, plan),
+            "losses-plan": loss_report(mem, plan),
+            "validation-plan": validate(mem, plan),
+            "plan-defects": plan_defects(mem, plan),
+            "schema-inferred": schema.to_frame(),
+            "diff-plan-inferred": diff(load_plan_schema(), schema),
         }
         for name, df in tables.items():
             atomic_write_text(out / f"{name}.csv", df.to_csv(index=False))
@@ -82,9 +103,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         d = diff(other, schema)
-        print(f"diff {against} -> inferred: " + ", ".join(
-            f"{n} {c}" for c, n in d["change"].value_counts().items()) +
-            f"; {int((d['apply'] == 'reload').sum())} need a reload")
+        print(
+            f"diff {against} -> inferred: "
+            + ", ".join(f"{n} {c}" for c, n in d["change"].value_counts().items())
+            + f"; {int((d['apply'] == 'reload').sum())} need a reload"
+        )
         with __import__("pandas").option_context("display.width", 160, "display.max_rows", 500):
             print(d.to_string(index=False))
     if getattr(args, "check_datalevin", False):

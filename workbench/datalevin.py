@@ -309,7 +309,8 @@ def _to_clj(v: Any, c: _Clj, edn: Any) -> Any:
         return c.PersistentVector.create(c.ObjectArray([_to_clj(x, c, edn) for x in v]))
     if t is edn.List:
         return c.PersistentList.create(
-            c.Arrays.asList(c.ObjectArray([_to_clj(x, c, edn) for x in v])))
+            c.Arrays.asList(c.ObjectArray([_to_clj(x, c, edn) for x in v]))
+        )
     if t is frozenset or t is set:
         return c.PersistentHashSet.create(c.ObjectArray([_to_clj(x, c, edn) for x in v]))
     if t is edn.Symbol:
@@ -362,8 +363,10 @@ def _to_edn(o: Any, c: _Clj, edn: Any, hashable: bool) -> Any:
         ns = o.getNamespace()
         return edn.Keyword(None if ns is None else str(ns), str(o.getName()))
     if isinstance(o, c.IPersistentMap) or isinstance(o, c.Map):
-        items = {_to_edn(e.getKey(), c, edn, True): _to_edn(e.getValue(), c, edn, False)
-                 for e in o.entrySet()}
+        items = {
+            _to_edn(e.getKey(), c, edn, True): _to_edn(e.getValue(), c, edn, False)
+            for e in o.entrySet()
+        }
         return edn.FrozenMap(items) if hashable else items
     if isinstance(o, c.IPersistentVector):
         return edn.Vector(tuple(_to_edn(x, c, edn, hashable) for x in o))
@@ -415,6 +418,7 @@ def walk_values(value: Any) -> Iterable[Any]:
 
 def needs_text(value: Any, predicate: Callable[[Any], bool] | None = None) -> bool:
     """True when value (or anything inside it) cannot be stored natively as Datalevin :data."""
+
     def bad(v: Any) -> bool:
         return isinstance(v, (edn.Tagged, edn.Inst)) or (predicate is not None and predicate(v))
 
@@ -425,7 +429,9 @@ def needs_text(value: Any, predicate: Callable[[Any], bool] | None = None) -> bo
 # schema
 
 
-def schema_to_clj(schema: Any, extra: Mapping[Any, tuple[str, str, str | None]] | None = None) -> Any:
+def schema_to_clj(
+    schema: Any, extra: Mapping[Any, tuple[str, str, str | None]] | None = None
+) -> Any:
     """The Clojure schema map for a workbench Schema (untyped attributes get no :db/valueType).
 
     `extra` adds attributes as {Keyword: (value type name, cardinality, unique or None)}.
@@ -475,17 +481,22 @@ class SchemaCheck:
     @property
     def ok(self) -> bool:
         """Every attribute accepted and every entity read back equal."""
-        return (not self.refused_attributes and self.transacted == self.entities
-                and self.equal == self.entities)
+        return (
+            not self.refused_attributes
+            and self.transacted == self.entities
+            and self.equal == self.entities
+        )
 
     def summary(self) -> str:
         """One paragraph for the command line."""
         verdict = "accepted" if self.ok else "NOT accepted"
-        return (f"Datalevin {verdict}: schema of {self.attributes} attributes "
-                f"({len(self.refused_attributes)} refused), {self.transacted}/{self.entities} "
-                f"entities transacted, {self.equal} read back equal, {self.value_equal} values "
-                f"round-trip through the mapping, {len(self.problems)} problem rows, "
-                f"{self.seconds:.1f} s (JVM start-up {_startup.get('total', 0.0):.1f} s apart)")
+        return (
+            f"Datalevin {verdict}: schema of {self.attributes} attributes "
+            f"({len(self.refused_attributes)} refused), {self.transacted}/{self.entities} "
+            f"entities transacted, {self.equal} read back equal, {self.value_equal} values "
+            f"round-trip through the mapping, {len(self.problems)} problem rows, "
+            f"{self.seconds:.1f} s (JVM start-up {_startup.get('total', 0.0):.1f} s apart)"
+        )
 
 
 def _pairs(memory: Any) -> list[tuple[Any, Any]]:
@@ -496,8 +507,12 @@ def _pairs(memory: Any) -> list[tuple[Any, Any]]:
     return list(memory)
 
 
-def check_schema(memory: Any, mapping: Any = "inferred", batch_size: int = 1000,
-                 directory: str | os.PathLike | None = None) -> SchemaCheck:
+def check_schema(
+    memory: Any,
+    mapping: Any = "inferred",
+    batch_size: int = 1000,
+    directory: str | os.PathLike | None = None,
+) -> SchemaCheck:
     """Open a throwaway Datalevin db with the mapping's schema, transact every entity, read back.
 
     Reports every attribute Datalevin refuses in the schema, every entity (and the attribute and
@@ -524,15 +539,23 @@ def check_schema(memory: Any, mapping: Any = "inferred", batch_size: int = 1000,
 
     def row(key: Any, attr: Any, value: Any, problem: str, reason: str) -> None:
         shown = "" if value is MISSING_VALUE else show(value, 200)
-        rows.append({"key": "" if key is None else show(key, 200),
-                     "attribute": "" if attr is None else str(attr),
-                     "value": shown[:200], "problem": problem, "reason": reason})
+        rows.append(
+            {
+                "key": "" if key is None else show(key, 200),
+                "attribute": "" if attr is None else str(attr),
+                "value": shown[:200],
+                "problem": problem,
+                "reason": reason,
+            }
+        )
 
     tmp = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="wb-dl-check-"))
     refused: list[str] = []
     key_spec = {KEY_ATTR: attr_map("db.type/string", "one", "identity")}
-    specs = {attr: attr_map(a.value_type, a.cardinality, a.unique)
-             for attr, a in schema.attributes.items()}
+    specs = {
+        attr: attr_map(a.value_type, a.cardinality, a.unique)
+        for attr, a in schema.attributes.items()
+    }
     try:  # the whole schema at once; attribute by attribute only to name what is refused
         conn = c.core("get-conn", c.JString(str(tmp / "db")), to_clj({**specs, **key_spec}))
     except Exception:  # noqa: BLE001
@@ -562,7 +585,7 @@ def check_schema(memory: Any, mapping: Any = "inferred", batch_size: int = 1000,
             ent[KEY_ATTR] = key_text(key)
             entities.append((key, value, ent))
         for i in range(0, len(entities), batch_size):
-            batch = entities[i:i + batch_size]
+            batch = entities[i : i + batch_size]
             transacted += _transact_batch(c, conn, batch, expected, row)
         db = c.core("db", conn)
         equal = value_equal = 0
@@ -571,10 +594,13 @@ def check_schema(memory: Any, mapping: Any = "inferred", batch_size: int = 1000,
         pulled = []
         texts = list(expected)
         for i in range(0, len(texts), 1000):
-            refs = [c.PersistentVector.create(c.ObjectArray([kattr, c.JString(t)]))
-                    for t in texts[i:i + 1000]]
-            pulled += list(c.core("pull-many", db, pull_all,
-                                  c.PersistentVector.create(c.ObjectArray(refs))))
+            refs = [
+                c.PersistentVector.create(c.ObjectArray([kattr, c.JString(t)]))
+                for t in texts[i : i + 1000]
+            ]
+            pulled += list(
+                c.core("pull-many", db, pull_all, c.PersistentVector.create(c.ObjectArray(refs)))
+            )
         for (key, value, ent), jback in zip(expected.values(), pulled, strict=True):
             back = to_edn(jback)
             same = True
@@ -585,9 +611,14 @@ def check_schema(memory: Any, mapping: Any = "inferred", batch_size: int = 1000,
                 got = _norm(back.get(attr, MISSING_VALUE), attr in many, many)
                 if want is MISSING_VALUE or got is MISSING_VALUE or not edn.identical(want, got):
                     same = False
-                    row(key, attr, want, "reads back different",
+                    row(
+                        key,
+                        attr,
+                        want,
+                        "reads back different",
                         f"stored {show(want, 80) if want is not MISSING_VALUE else 'nothing'}, "
-                        f"read back {show(got, 80) if got is not MISSING_VALUE else 'nothing'}")
+                        f"read back {show(got, 80) if got is not MISSING_VALUE else 'nothing'}",
+                    )
             equal += same
             back.pop(KEY_ATTR, None)
             try:
@@ -595,8 +626,13 @@ def check_schema(memory: Any, mapping: Any = "inferred", batch_size: int = 1000,
                 if edn.identical(v2, value):
                     value_equal += 1
                 else:
-                    row(key, None, MISSING_VALUE, "value differs after from_entity",
-                        "the mapping does not restore the original value")
+                    row(
+                        key,
+                        None,
+                        MISSING_VALUE,
+                        "value differs after from_entity",
+                        "the mapping does not restore the original value",
+                    )
             except Exception as exc:  # noqa: BLE001
                 row(key, None, MISSING_VALUE, "from_entity failed", f"{type(exc).__name__}: {exc}")
     finally:
@@ -604,9 +640,16 @@ def check_schema(memory: Any, mapping: Any = "inferred", batch_size: int = 1000,
         if directory is None:
             shutil.rmtree(tmp, ignore_errors=True)
     problems = pd.DataFrame(rows, columns=["key", "attribute", "value", "problem", "reason"])
-    return SchemaCheck(problems, entities=len(pairs), transacted=transacted, equal=equal,
-                       value_equal=value_equal, attributes=len(schema.attributes),
-                       refused_attributes=refused, seconds=time.perf_counter() - t0)
+    return SchemaCheck(
+        problems,
+        entities=len(pairs),
+        transacted=transacted,
+        equal=equal,
+        value_equal=value_equal,
+        attributes=len(schema.attributes),
+        refused_attributes=refused,
+        seconds=time.perf_counter() - t0,
+    )
 
 
 def _norm(v: Any, is_many: bool, many: set) -> Any:

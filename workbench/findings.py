@@ -10,7 +10,9 @@ from typing import Any
 from workbench.io import atomic_write_text
 
 
-def write_findings(out_dir: str | os.PathLike | None, name: str, findings: dict[str, Any]) -> Path | None:
+def write_findings(
+    out_dir: str | os.PathLike | None, name: str, findings: dict[str, Any]
+) -> Path | None:
     """Save a notebook's headline findings as `findings-<name>.json` in out_dir (no-op when None)."""
     if not out_dir:
         return None

@@ -40,42 +40,111 @@ import pandas as pd
 
 from workbench import edn
 
-EDN_TYPES = ("keyword", "symbol", "string", "long", "bigint", "double", "bigdec", "ratio", "inst",
-             "uuid", "char", "tagged", "nil", "boolean", "vector", "list", "set", "map")
-SCALAR_TYPES = frozenset({"keyword", "symbol", "string", "long", "bigint", "double", "bigdec",
-                          "ratio", "inst", "uuid", "char", "boolean"})
+EDN_TYPES = (
+    "keyword",
+    "symbol",
+    "string",
+    "long",
+    "bigint",
+    "double",
+    "bigdec",
+    "ratio",
+    "inst",
+    "uuid",
+    "char",
+    "tagged",
+    "nil",
+    "boolean",
+    "vector",
+    "list",
+    "set",
+    "map",
+)
+SCALAR_TYPES = frozenset(
+    {
+        "keyword",
+        "symbol",
+        "string",
+        "long",
+        "bigint",
+        "double",
+        "bigdec",
+        "ratio",
+        "inst",
+        "uuid",
+        "char",
+        "boolean",
+    }
+)
 COLLECTION_TYPES = frozenset({"vector", "list", "set", "map"})
 
-ALERTS = ("MIXED_TYPES", "MOSTLY_NIL", "CONSTANT", "UNIQUE", "HIGH_CARDINALITY", "NIL_OR_NAN",
-          "LONG_VALUE", "TOO_LONG_FOR_KEY", "TIME_AS_STRING", "LIST_AND_VECTOR",
-          "NAMESPACE_DROPPED")
-LONG_VALUE_BYTES = 497          # Datalevin keeps longer values whole in a side table
-MAX_KEY_BYTES = 511             # Datalevin's limit for keys and attribute names
-HIGH_CARDINALITY = 50           # distinct values from which a non-unique attribute is "high"
-PATTERN_SAMPLE = 300            # key patterns are counted over the first keys of each kind
-TOP_VALUES = 10                 # top values are listed when distinct <= this
-MS_MIN, MS_MAX = 946684800000, 4102444800000      # 2000-01-01 .. 2100-01-01 as epoch ms
+ALERTS = (
+    "MIXED_TYPES",
+    "MOSTLY_NIL",
+    "CONSTANT",
+    "UNIQUE",
+    "HIGH_CARDINALITY",
+    "NIL_OR_NAN",
+    "LONG_VALUE",
+    "TOO_LONG_FOR_KEY",
+    "TIME_AS_STRING",
+    "LIST_AND_VECTOR",
+    "NAMESPACE_DROPPED",
+)
+LONG_VALUE_BYTES = 497  # Datalevin keeps longer values whole in a side table
+MAX_KEY_BYTES = 511  # Datalevin's limit for keys and attribute names
+HIGH_CARDINALITY = 50  # distinct values from which a non-unique attribute is "high"
+PATTERN_SAMPLE = 300  # key patterns are counted over the first keys of each kind
+TOP_VALUES = 10  # top values are listed when distinct <= this
+MS_MIN, MS_MAX = 946684800000, 4102444800000  # 2000-01-01 .. 2100-01-01 as epoch ms
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _DISTINCT_CAP = 200_000
 ROOT = "(value)"
 # kinds whose top-level map is keyed by ids or user names (keywords included): segment `*`
-ID_KEYED = frozenset({"projects", "builder-sessions", "presence", "comments", "versions",
-                      "learning-index", "review-index", "tag-index"})
+ID_KEYED = frozenset(
+    {
+        "projects",
+        "builder-sessions",
+        "presence",
+        "comments",
+        "versions",
+        "learning-index",
+        "review-index",
+        "tag-index",
+    }
+)
 WILD = "*"
 ITEMS = "[]"
 ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$")
 _TIME_NAME_RE = re.compile(r"created|timestamp|joined-at|saved-at|queued-at")
 
 _TYPE_BY_CLASS: dict[type, str] = {
-    type(None): "nil", bool: "boolean", str: "string", float: "double", dict: "map", int: "long",
-    frozenset: "set", set: "set", Decimal: "bigdec", Fraction: "ratio", UUID: "uuid",
+    type(None): "nil",
+    bool: "boolean",
+    str: "string",
+    float: "double",
+    dict: "map",
+    int: "long",
+    frozenset: "set",
+    set: "set",
+    Decimal: "bigdec",
+    Fraction: "ratio",
+    UUID: "uuid",
 }
 
 
 def _init_types() -> None:
-    for cls, name in ((edn.Keyword, "keyword"), (edn.Symbol, "symbol"), (edn.Char, "char"),
-                      (edn.Vector, "vector"), (edn.List, "list"), (edn.FrozenMap, "map"),
-                      (edn.Tagged, "tagged"), (edn.Inst, "inst"), (edn.BigInt, "bigint")):
+    for cls, name in (
+        (edn.Keyword, "keyword"),
+        (edn.Symbol, "symbol"),
+        (edn.Char, "char"),
+        (edn.Vector, "vector"),
+        (edn.List, "list"),
+        (edn.FrozenMap, "map"),
+        (edn.Tagged, "tagged"),
+        (edn.Inst, "inst"),
+        (edn.BigInt, "bigint"),
+    ):
         _TYPE_BY_CLASS[cls] = name
 
 
@@ -89,12 +158,27 @@ def edn_type(value: Any) -> str:
         if name == "long" and not INT64_MIN <= value <= INT64_MAX:
             return "bigint"
         return name
-    for cls, cname in ((bool, "boolean"), (edn.BigInt, "bigint"), (int, "long"),
-                       (edn.Char, "char"), (edn.Keyword, "keyword"), (edn.Symbol, "symbol"),
-                       (str, "string"), (float, "double"), (Decimal, "bigdec"),
-                       (Fraction, "ratio"), (UUID, "uuid"), (edn.Inst, "inst"),
-                       (datetime, "inst"), (edn.Tagged, "tagged"), (edn.Vector, "vector"),
-                       (edn.List, "list"), (frozenset, "set"), (set, "set"), (dict, "map")):
+    for cls, cname in (
+        (bool, "boolean"),
+        (edn.BigInt, "bigint"),
+        (int, "long"),
+        (edn.Char, "char"),
+        (edn.Keyword, "keyword"),
+        (edn.Symbol, "symbol"),
+        (str, "string"),
+        (float, "double"),
+        (Decimal, "bigdec"),
+        (Fraction, "ratio"),
+        (UUID, "uuid"),
+        (edn.Inst, "inst"),
+        (datetime, "inst"),
+        (edn.Tagged, "tagged"),
+        (edn.Vector, "vector"),
+        (edn.List, "list"),
+        (frozenset, "set"),
+        (set, "set"),
+        (dict, "map"),
+    ):
         if isinstance(value, cls):
             return cname
     if hasattr(value, "items"):
@@ -143,10 +227,38 @@ class _Stat:
     """Accumulator for one (kind, path). During the walk only counts, the type histogram and the
     distinct scalar values (with their counts) are kept; `finish()` derives the rest from them."""
 
-    __slots__ = ("kind", "path", "kids", "timey", "count", "maps", "types", "nil", "nan", "values",
-                 "overflow", "num_min", "num_max", "t_min", "t_max", "iso", "ms", "s_n", "s_sum",
-                 "s_min", "s_max", "c_lens", "c_n", "c_sum", "c_min", "c_max", "max_bytes",
-                 "n_long", "n_too_long", "nil_keys")
+    __slots__ = (
+        "kind",
+        "path",
+        "kids",
+        "timey",
+        "count",
+        "maps",
+        "types",
+        "nil",
+        "nan",
+        "values",
+        "overflow",
+        "num_min",
+        "num_max",
+        "t_min",
+        "t_max",
+        "iso",
+        "ms",
+        "s_n",
+        "s_sum",
+        "s_min",
+        "s_max",
+        "c_lens",
+        "c_n",
+        "c_sum",
+        "c_min",
+        "c_max",
+        "max_bytes",
+        "n_long",
+        "n_too_long",
+        "nil_keys",
+    )
 
     def __init__(self, kind: str = "", path: tuple = ()) -> None:
         self.kind, self.path = kind, path
@@ -380,8 +492,15 @@ def profile(memory: Any, *, max_depth: int = 4, progress: bool = False) -> Profi
     for e in iterator:
         kind = e.kind or "other"
         t = walker.walk(walker.root(kind), e.value, kind in ID_KEYED)
-        rows.append((edn.dumps(e.key) if not isinstance(e.key, edn.Keyword) else str(e.key),
-                     e.data_type or "Other", kind, _entry_bytes(e), t))
+        rows.append(
+            (
+                edn.dumps(e.key) if not isinstance(e.key, edn.Keyword) else str(e.key),
+                e.data_type or "Other",
+                kind,
+                _entry_bytes(e),
+                t,
+            )
+        )
         seen = sampled.get(kind)
         if seen is None:
             seen = sampled[kind] = Counter()
@@ -396,11 +515,20 @@ def profile(memory: Any, *, max_depth: int = 4, progress: bool = False) -> Profi
     types = _types_frame(ent, sampled)
     attrs = _attributes_frame(stats)
     alerts = _alerts(stats, attrs, ent)
-    times = pd.DataFrame([(k, path_text(st.path), ms) for k, st, ms in walker.times],
-                         columns=["kind", "path", "time_ms"])
+    times = pd.DataFrame(
+        [(k, path_text(st.path), ms) for k, st, ms in walker.times],
+        columns=["kind", "path", "time_ms"],
+    )
     times["time"] = pd.to_datetime(times["time_ms"], unit="ms", utc=True)
-    return Profile(types=types, attributes=attrs, alerts=alerts, entries=ent,
-                   times=times, stats=stats, max_depth=max_depth)
+    return Profile(
+        types=types,
+        attributes=attrs,
+        alerts=alerts,
+        entries=ent,
+        times=times,
+        stats=stats,
+        max_depth=max_depth,
+    )
 
 
 def _types_frame(ent: pd.DataFrame, patterns: dict[str, Counter]) -> pd.DataFrame:
@@ -414,14 +542,35 @@ def _types_frame(ent: pd.DataFrame, patterns: dict[str, Counter]) -> pd.DataFram
             shown += f"; +{len(pats) - 3} more"
         if len(g) > PATTERN_SAMPLE:
             shown += f" (first {PATTERN_SAMPLE} keys)"
-        out.append({"data_type": dt, "kind": kind, "entries": len(g), "bytes_total": int(b.sum()),
-                    "bytes_mean": float(b.mean()), "bytes_p50": float(b.quantile(0.5)),
-                    "bytes_p95": float(b.quantile(0.95)), "bytes_max": int(b.max()),
-                    "share": float(b.sum()) / total, "key_patterns": shown})
-    cols = ["data_type", "kind", "entries", "bytes_total", "bytes_mean", "bytes_p50", "bytes_p95",
-            "bytes_max", "share", "key_patterns"]
-    return pd.DataFrame(out, columns=cols).sort_values("bytes_total", ascending=False,
-                                                       ignore_index=True)
+        out.append(
+            {
+                "data_type": dt,
+                "kind": kind,
+                "entries": len(g),
+                "bytes_total": int(b.sum()),
+                "bytes_mean": float(b.mean()),
+                "bytes_p50": float(b.quantile(0.5)),
+                "bytes_p95": float(b.quantile(0.95)),
+                "bytes_max": int(b.max()),
+                "share": float(b.sum()) / total,
+                "key_patterns": shown,
+            }
+        )
+    cols = [
+        "data_type",
+        "kind",
+        "entries",
+        "bytes_total",
+        "bytes_mean",
+        "bytes_p50",
+        "bytes_p95",
+        "bytes_max",
+        "share",
+        "key_patterns",
+    ]
+    return pd.DataFrame(out, columns=cols).sort_values(
+        "bytes_total", ascending=False, ignore_index=True
+    )
 
 
 def _fmt(v: Any) -> str:
@@ -456,30 +605,43 @@ def _attributes_frame(stats: dict) -> pd.DataFrame:
         top = ""
         if 0 < distinct <= TOP_VALUES and not st.overflow:
             top = ", ".join(f"{_fmt(v)} ({n})" for (_t, v), n in _top(st.values))
-        row = {"kind": kind, "path": path_text(path), "depth": len(path), "count": st.count,
-               "presence": presence,
-               "types": ", ".join(f"{t}:{n}" for t, n in _top(st.types, None)),
-               "nil": st.nil, "nan": st.nan, "nil_keys": st.nil_keys,
-               "scalars": scalars, "distinct": distinct,
-               "unique_ratio": distinct / scalars if scalars else math.nan,
-               "top_values": top,
-               "min": st.num_min if st.num_min is not None else math.nan,
-               "max": st.num_max if st.num_max is not None else math.nan,
-               "time_min": pd.to_datetime(st.t_min, unit="ms", utc=True) if st.t_min else pd.NaT,
-               "time_max": pd.to_datetime(st.t_max, unit="ms", utc=True) if st.t_max else pd.NaT,
-               "iso_strings": st.iso, "ms_longs": st.ms,
-               "str_len_min": st.s_min, "str_len_mean": st.s_sum / st.s_n if st.s_n else math.nan,
-               "str_len_max": st.s_max,
-               "coll_len_min": st.c_min, "coll_len_mean": st.c_sum / st.c_n if st.c_n else math.nan,
-               "coll_len_max": st.c_max, "max_bytes": st.max_bytes}
+        row = {
+            "kind": kind,
+            "path": path_text(path),
+            "depth": len(path),
+            "count": st.count,
+            "presence": presence,
+            "types": ", ".join(f"{t}:{n}" for t, n in _top(st.types, None)),
+            "nil": st.nil,
+            "nan": st.nan,
+            "nil_keys": st.nil_keys,
+            "scalars": scalars,
+            "distinct": distinct,
+            "unique_ratio": distinct / scalars if scalars else math.nan,
+            "top_values": top,
+            "min": st.num_min if st.num_min is not None else math.nan,
+            "max": st.num_max if st.num_max is not None else math.nan,
+            "time_min": pd.to_datetime(st.t_min, unit="ms", utc=True) if st.t_min else pd.NaT,
+            "time_max": pd.to_datetime(st.t_max, unit="ms", utc=True) if st.t_max else pd.NaT,
+            "iso_strings": st.iso,
+            "ms_longs": st.ms,
+            "str_len_min": st.s_min,
+            "str_len_mean": st.s_sum / st.s_n if st.s_n else math.nan,
+            "str_len_max": st.s_max,
+            "coll_len_min": st.c_min,
+            "coll_len_mean": st.c_sum / st.c_n if st.c_n else math.nan,
+            "coll_len_max": st.c_max,
+            "max_bytes": st.max_bytes,
+        }
         for t in EDN_TYPES:
             row[f"t_{t}"] = st.types.get(t, 0)
         rows.append(row)
     df = pd.DataFrame(rows)
     if len(df):
         for c in ("min", "max"):
-            df[c] = pd.to_numeric(df[c].map(lambda v: float(v) if v is not None else math.nan),
-                                  errors="coerce")
+            df[c] = pd.to_numeric(
+                df[c].map(lambda v: float(v) if v is not None else math.nan), errors="coerce"
+            )
         df = df.sort_values(["kind", "depth", "path"], ignore_index=True)
     return df
 
@@ -492,33 +654,57 @@ def _alerts(stats: dict, attrs: pd.DataFrame, ent: pd.DataFrame) -> pd.DataFrame
         scalars = sum(n for t, n in non_nil.items() if t in SCALAR_TYPES)
         distinct = len(st.values)
         if len(non_nil) > 1 and set(non_nil) != {"list", "vector"}:
-            out.append((kind, p, "MIXED_TYPES", ", ".join(f"{t}:{n}" for t, n in
-                                                         sorted(non_nil.items()))))
+            out.append(
+                (kind, p, "MIXED_TYPES", ", ".join(f"{t}:{n}" for t, n in sorted(non_nil.items())))
+            )
         if "list" in non_nil and "vector" in non_nil:
-            out.append((kind, p, "LIST_AND_VECTOR",
-                        f"{non_nil['list']} lists and {non_nil['vector']} vectors"))
+            out.append(
+                (
+                    kind,
+                    p,
+                    "LIST_AND_VECTOR",
+                    f"{non_nil['list']} lists and {non_nil['vector']} vectors",
+                )
+            )
         if st.count and st.nil / st.count >= 0.5:
             out.append((kind, p, "MOSTLY_NIL", f"{st.nil} of {st.count} values are nil"))
         if st.nil or st.nan or st.nil_keys:
-            parts = [f"{n} {w}" for n, w in ((st.nil, "nil"), (st.nan, "NaN"),
-                                             (st.nil_keys, "nil map keys")) if n]
+            parts = [
+                f"{n} {w}"
+                for n, w in ((st.nil, "nil"), (st.nan, "NaN"), (st.nil_keys, "nil map keys"))
+                if n
+            ]
             out.append((kind, p, "NIL_OR_NAN", ", ".join(parts) + ": Datalevin cannot store them"))
         if scalars >= 2 and scalars == sum(non_nil.values()) and not st.overflow:
             if distinct == 1:
-                (_t, v), = st.values.keys()
+                ((_t, v),) = st.values.keys()
                 out.append((kind, p, "CONSTANT", f"always {_fmt(v)} ({scalars} values)"))
             elif distinct == scalars:
-                out.append((kind, p, "UNIQUE", f"{distinct} distinct of {scalars}: identity candidate"))
+                out.append(
+                    (kind, p, "UNIQUE", f"{distinct} distinct of {scalars}: identity candidate")
+                )
             elif distinct >= HIGH_CARDINALITY and distinct / scalars >= 0.5:
                 out.append((kind, p, "HIGH_CARDINALITY", f"{distinct} distinct of {scalars}"))
         elif st.overflow:
             out.append((kind, p, "HIGH_CARDINALITY", f"over {_DISTINCT_CAP} distinct values"))
         if st.n_too_long:
-            out.append((kind, p, "TOO_LONG_FOR_KEY",
-                        f"{st.n_too_long} values over {MAX_KEY_BYTES} bytes (max {st.max_bytes})"))
+            out.append(
+                (
+                    kind,
+                    p,
+                    "TOO_LONG_FOR_KEY",
+                    f"{st.n_too_long} values over {MAX_KEY_BYTES} bytes (max {st.max_bytes})",
+                )
+            )
         if st.n_long:
-            out.append((kind, p, "LONG_VALUE",
-                        f"{st.n_long} values over {LONG_VALUE_BYTES} bytes (max {st.max_bytes})"))
+            out.append(
+                (
+                    kind,
+                    p,
+                    "LONG_VALUE",
+                    f"{st.n_long} values over {LONG_VALUE_BYTES} bytes (max {st.max_bytes})",
+                )
+            )
         if st.iso:
             out.append((kind, p, "TIME_AS_STRING", f"{st.iso} ISO-8601 strings"))
     # NAMESPACE_DROPPED: same name with and without namespace under one parent path
@@ -530,20 +716,32 @@ def _alerts(stats: dict, attrs: pd.DataFrame, ent: pd.DataFrame) -> pd.DataFrame
         for name, nss in names.items():
             if None in nss and len(nss) > 1:
                 qualified = sorted(f":{ns}/{name}" for ns in nss if ns is not None)
-                out.append((kind, path_text(parent + (edn.Keyword(None, name),)),
-                            "NAMESPACE_DROPPED", f"also seen as {', '.join(qualified)}"))
+                out.append(
+                    (
+                        kind,
+                        path_text(parent + (edn.Keyword(None, name),)),
+                        "NAMESPACE_DROPPED",
+                        f"also seen as {', '.join(qualified)}",
+                    )
+                )
     # keys too long for a Datalevin key
     for key, kind in zip(ent["key"], ent["kind"], strict=True):
         n = len(key.encode("utf-8"))
         if n > MAX_KEY_BYTES:
-            out.append((kind, "(key)", "TOO_LONG_FOR_KEY", f"printed key {key[:40]}... is {n} bytes"))
+            out.append(
+                (kind, "(key)", "TOO_LONG_FOR_KEY", f"printed key {key[:40]}... is {n} bytes")
+            )
     df = pd.DataFrame(out, columns=["kind", "path", "alert", "detail"])
     order = {a: i for i, a in enumerate(ALERTS)}
-    return df.sort_values(["kind", "path", "alert"], key=lambda s: s.map(order) if s.name == "alert"
-                          else s, ignore_index=True)
+    return df.sort_values(
+        ["kind", "path", "alert"],
+        key=lambda s: s.map(order) if s.name == "alert" else s,
+        ignore_index=True,
+    )
 
 
 # ----------------------------------------------------------------------------------------- plots
+
 
 def plot_bytes_by_type(prof: Profile):
     """Bar charts of entries and printed kilobytes per data type and kind."""
@@ -575,8 +773,15 @@ def plot_presence_heatmap(prof: Profile, kind: str, max_rows: int = 40):
         im = ax.imshow(a[["presence"]].to_numpy(), aspect="auto", cmap="viridis", vmin=0, vmax=1)
         ax.set_yticks(range(len(a)), a["path"].tolist(), fontsize=8)
         for i, v in enumerate(a["presence"]):
-            ax.text(0, i, f"{v:.0%}", ha="center", va="center", fontsize=7,
-                    color="black" if v > 0.5 else "white")
+            ax.text(
+                0,
+                i,
+                f"{v:.0%}",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="black" if v > 0.5 else "white",
+            )
         fig.colorbar(im, ax=ax, label="presence (ratio 0..1)")
     ax.set_xticks([0], ["presence"])
     ax.set_xlabel("share of parent maps holding the key (ratio)")
@@ -619,11 +824,23 @@ def plot_timeline(prof: Profile, freq: str = "W"):
     t = prof.times
     label = {"D": "day", "W": "week", "MS": "month", "M": "month"}.get(freq, freq)
     if len(t):
-        counts = (t.assign(n=1).set_index("time").groupby("kind").resample(freq)["n"].sum()
-                  .unstack(0).fillna(0).sort_index())
+        counts = (
+            t.assign(n=1)
+            .set_index("time")
+            .groupby("kind")
+            .resample(freq)["n"]
+            .sum()
+            .unstack(0)
+            .fillna(0)
+            .sort_index()
+        )
         counts = counts[counts.sum().sort_values(ascending=False).index]
-        ax.stackplot(counts.index, counts.to_numpy().T, labels=list(counts.columns),
-                     colors=plt.cm.tab20.colors[: len(counts.columns)])
+        ax.stackplot(
+            counts.index,
+            counts.to_numpy().T,
+            labels=list(counts.columns),
+            colors=plt.cm.tab20.colors[: len(counts.columns)],
+        )
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.set_xlabel("time (UTC)")
     ax.set_ylabel(f"records per {label} (count)")
@@ -641,8 +858,9 @@ def plot_size_distribution(prof: Profile):
     kinds = sorted(e["kind"].unique())
     fig, ax = plt.subplots(figsize=(10, max(3, 0.35 * len(kinds) + 1.5)))
     if kinds:
-        ax.boxplot([e.loc[e["kind"] == k, "bytes"].to_numpy() for k in kinds],
-                   orientation="horizontal")
+        ax.boxplot(
+            [e.loc[e["kind"] == k, "bytes"].to_numpy() for k in kinds], orientation="horizontal"
+        )
         ax.set_yticks(range(1, len(kinds) + 1), kinds)
         ax.set_xscale("log")
     ax.axvline(LONG_VALUE_BYTES, color="red", linestyle="--", label="497 B (Datalevin long value)")

@@ -56,7 +56,11 @@ __all__ = [
 K = edn.Keyword
 SESSION_ID = K("session", "id")
 SESSION_TYPE = K("session", "type")
-SESSION_TIMES = (K("session", "updated-at"), K("session", "created-at"), K("session", "completed-at"))
+SESSION_TIMES = (
+    K("session", "updated-at"),
+    K("session", "created-at"),
+    K("session", "completed-at"),
+)
 LEARNING_ID = K("learning", "id")
 LEARNING_LEVEL = K("learning", "level")
 LEARNING_STATUS = K("learning", "status")
@@ -113,8 +117,6 @@ def print_like_app(value: Any, pr_str: bool = True) -> str:
         return edn.dumps(_raw_idents(value, raw), pr_str=pr_str)
 
 
-
-
 def to_ms(value: Any) -> int | None:
     """Epoch milliseconds of a ms long, an ISO-8601 string or an #inst; None otherwise."""
     if isinstance(value, bool):
@@ -129,8 +131,9 @@ def to_ms(value: Any) -> int | None:
             return None
         y, mo, d, h, mi, s, frac, tz = m.groups()
         try:
-            moment = _dt.datetime(int(y), int(mo), int(d), int(h), int(mi), int(s or 0),
-                                  tzinfo=_dt.UTC)
+            moment = _dt.datetime(
+                int(y), int(mo), int(d), int(h), int(mi), int(s or 0), tzinfo=_dt.UTC
+            )
         except ValueError:
             return None
         ms = int(moment.timestamp()) * 1000 + (int((frac or "0").ljust(3, "0")[:3]))
@@ -212,15 +215,17 @@ def learning_level(record: Mapping) -> Any:
 def sessions_by_type(items: Iterable[tuple[Any, Any]], type: Any) -> list:  # noqa: A002
     """Ids of builder sessions of the given :session/type."""
     want = as_keyword(type)
-    return [_id_text(s[SESSION_ID]) for s in iter_builder_sessions(items)
-            if s.get(SESSION_TYPE) == want]
+    return [
+        _id_text(s[SESSION_ID]) for s in iter_builder_sessions(items) if s.get(SESSION_TYPE) == want
+    ]
 
 
 def learning_by_level(items: Iterable[tuple[Any, Any]], level: Any) -> list:
     """Ids of learning records at `level` (status where level is absent)."""
     want = as_keyword(level)
-    return [_id_text(r[LEARNING_ID]) for r in iter_learning_records(items)
-            if learning_level(r) == want]
+    return [
+        _id_text(r[LEARNING_ID]) for r in iter_learning_records(items) if learning_level(r) == want
+    ]
 
 
 def sessions_active_since(items: Iterable[tuple[Any, Any]], since_ms: int) -> list:

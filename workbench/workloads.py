@@ -28,8 +28,17 @@ from workbench.queries import (
 )
 from workbench.stores.base import Store
 
-__all__ = ["Workload", "WORKLOADS", "WRITE_OPS", "READ_OPS", "query_params", "hot_keys",
-           "mixed_trace", "TraceResult", "Op"]
+__all__ = [
+    "Workload",
+    "WORKLOADS",
+    "WRITE_OPS",
+    "READ_OPS",
+    "query_params",
+    "hot_keys",
+    "mixed_trace",
+    "TraceResult",
+    "Op",
+]
 
 K = edn.Keyword
 Op = Callable[[], Any]
@@ -63,15 +72,28 @@ def hot_keys(data: Mapping) -> list:
     """The few keys the app reads all the time: projects, builder sessions, learning indexes."""
     wanted = {"projects", "builder-sessions"}
     keys = [k for k in data if type(k) is K and k.namespace in wanted]
-    keys += [k for k in (K("learning", "index"), K("learning", "tag-index"),
-                         K("learning", "review-index")) if k in data]
+    keys += [
+        k
+        for k in (K("learning", "index"), K("learning", "tag-index"), K("learning", "review-index"))
+        if k in data
+    ]
     return keys or _keys_of(data)[:5]
 
 
 def session_keys(data: Mapping) -> list:
     """Keys the app saves often: presence, ops, comments, versions, snapshots, builder sessions."""
-    keys = _kind_keys(data, ("presence", "ops", "comments", "versions", "offline-queue",
-                             "session-snapshot", "builder-sessions"))
+    keys = _kind_keys(
+        data,
+        (
+            "presence",
+            "ops",
+            "comments",
+            "versions",
+            "offline-queue",
+            "session-snapshot",
+            "builder-sessions",
+        ),
+    )
     return keys or _keys_of(data)
 
 
@@ -101,8 +123,7 @@ def _touch(value: Any) -> Any:
 
 def _build_update(store: Store, data: dict, n: int, rng: random.Random) -> list:
     keys = _pick(session_keys(data), n, rng)
-    return [(lambda k=k: store.update(k, _touch), lambda k=k: store.put(k, data[k]))
-            for k in keys]
+    return [(lambda k=k: store.update(k, _touch), lambda k=k: store.put(k, data[k])) for k in keys]
 
 
 def _build_full_load(store: Store, data: dict, n: int, rng: random.Random) -> list:
@@ -130,8 +151,12 @@ WORKLOADS: dict[str, Workload] = {
     "get": Workload("get", "read", _build_get, "get-value of a random key"),
     "full_load": Workload("full_load", "read", _build_full_load, "get-all: every entry"),
     "search": Workload("search", "read", _build_search, "case-insensitive substring search"),
-    "save": Workload("save", "write", _build_save,
-                     "save-value! of a session-like key (durable per store settings)"),
+    "save": Workload(
+        "save",
+        "write",
+        _build_save,
+        "save-value! of a session-like key (durable per store settings)",
+    ),
     "delete": Workload("delete", "write", _build_delete, "delete-value! (re-put untimed)"),
     "update": Workload("update", "write", _build_update, "update! read-modify-write"),
 }
@@ -151,12 +176,19 @@ def query_params(name: str, items: Iterable[tuple[Any, Any]], variants: int = 3)
     if name == "sessions_with_users":
         return [{}]
     if name == "sessions_by_type":
-        types = sorted({s.get(K("session", "type")) for s in iter_builder_sessions(items)} - {None},
-                       key=str)
+        types = sorted(
+            {s.get(K("session", "type")) for s in iter_builder_sessions(items)} - {None}, key=str
+        )
         return [{"type": t} for t in types[:variants]] + [{"type": K(None, "no-such-type")}]
     if name == "learning_by_level":
-        levels = sorted({r.get(K("learning", "level"), r.get(K("learning", "status")))
-                         for r in iter_learning_records(items)} - {None}, key=str)
+        levels = sorted(
+            {
+                r.get(K("learning", "level"), r.get(K("learning", "status")))
+                for r in iter_learning_records(items)
+            }
+            - {None},
+            key=str,
+        )
         return [{"level": lv} for lv in levels[:variants]] + [{"level": K(None, "no-such")}]
     if name == "learning_by_tag":
         counts: dict[str, int] = {}
@@ -170,8 +202,14 @@ def query_params(name: str, items: Iterable[tuple[Any, Any]], variants: int = 3)
         return [{"tag": t} for t in tags[:variants]] + [{"tag": "no-such-tag"}]
     if name == "sessions_active_since":
         times = [t for t in (session_last_active(s) for s in iter_builder_sessions(items)) if t]
-        times += [t for t in (to_ms(u.get(K("user", "joined-at"))) if isinstance(u, Mapping)
-                              else None for _s, _u, u in iter_presence(items)) if t]
+        times += [
+            t
+            for t in (
+                to_ms(u.get(K("user", "joined-at"))) if isinstance(u, Mapping) else None
+                for _s, _u, u in iter_presence(items)
+            )
+            if t
+        ]
         if not times:
             return [{"since_ms": 0}]
         latest = max(times)
@@ -198,16 +236,24 @@ class TraceResult:
         return self.ops / self.seconds if self.seconds else 0.0
 
 
-def mixed_trace(store: Store, data: dict, n_ops: int = 1000, rate: float | None = None,
-                seed: int = 0, mix: Mapping[str, float] | None = None) -> TraceResult:
+def mixed_trace(
+    store: Store,
+    data: dict,
+    n_ops: int = 1000,
+    rate: float | None = None,
+    seed: int = 0,
+    mix: Mapping[str, float] | None = None,
+) -> TraceResult:
     """Replay the app's pattern: mostly reads of a few hot keys, saves of sessions and presence,
     occasional learning creation; `rate` ops/s paces the trace (None: as fast as possible)."""
     rng = random.Random(seed)
-    mix = dict(mix or {"read_hot": 0.75, "read_any": 0.05, "save_session": 0.17,
-                       "create_learning": 0.03})
+    mix = dict(
+        mix or {"read_hot": 0.75, "read_any": 0.05, "save_session": 0.17, "create_learning": 0.03}
+    )
     hot, sess, every = hot_keys(data), session_keys(data), _keys_of(data)
-    learning = [(k, v) for k, v in data.items()
-                if isinstance(v, Mapping) and K("learning", "id") in v] or list(data.items())[:1]
+    learning = [
+        (k, v) for k, v in data.items() if isinstance(v, Mapping) and K("learning", "id") in v
+    ] or list(data.items())[:1]
     names, weights = list(mix), list(mix.values())
     result = TraceResult(rate=rate)
     period = 1.0 / rate if rate else 0.0

@@ -47,15 +47,20 @@ def _load_pairs(input_path: str | None, entries: int) -> tuple[Any, list[tuple[A
     return memory, [(e.key, e.value) for e in memory.entries], label
 
 
-def _stores(mapping: Any, with_datalevin: bool,
-            durability: str) -> list[tuple[str, Callable[[Path], Any]]]:
+def _stores(
+    mapping: Any, with_datalevin: bool, durability: str
+) -> list[tuple[str, Callable[[Path], Any]]]:
     out: list[tuple[str, Callable[[Path], Any]]] = []
     d = durability
     if with_datalevin:
         from workbench.stores.datalevin_store import DatalevinStore
 
-        out.append(("datalevin-datalog", lambda p: DatalevinStore(
-            p, shape="datalog", mapping=mapping, durability=d)))
+        out.append(
+            (
+                "datalevin-datalog",
+                lambda p: DatalevinStore(p, shape="datalog", mapping=mapping, durability=d),
+            )
+        )
         out.append(("datalevin-kv", lambda p: DatalevinStore(p, shape="kv", durability=d)))
     try:
         from workbench.stores.lmdb_kv import LmdbKvStore
@@ -66,16 +71,28 @@ def _stores(mapping: Any, with_datalevin: bool,
     try:
         from workbench.stores.lmdb_entity import LmdbEntityStore
 
-        out.append(("lmdb-entity", lambda p: LmdbEntityStore(p, mapping=mapping, durability=d,
-                                                             map_size=1 << 30)))
+        out.append(
+            (
+                "lmdb-entity",
+                lambda p: LmdbEntityStore(p, mapping=mapping, durability=d, map_size=1 << 30),
+            )
+        )
     except ImportError:
         pass
     return out
 
 
-def measure(pairs: list[tuple[Any, Any]], mapping: Any, *, ops: int = 300, query_runs: int = 5,
-            seed: int = 0, durability: str = "sync", with_datalevin: bool | None = None,
-            log: Callable[[str], Any] = print) -> Any:
+def measure(
+    pairs: list[tuple[Any, Any]],
+    mapping: Any,
+    *,
+    ops: int = 300,
+    query_runs: int = 5,
+    seed: int = 0,
+    durability: str = "sync",
+    with_datalevin: bool | None = None,
+    log: Callable[[str], Any] = print,
+) -> Any:
     """Bulk load + per-op medians for each store; a DataFrame, one row per store.
 
     Columns: store, bulk_load_s, entities_per_s, get_ms, put_ms, and q_<query> (ms). JVM start-up
@@ -119,12 +136,18 @@ def measure(pairs: list[tuple[Any, Any]], mapping: Any, *, ops: int = 300, query
                     k, v = next(i)
                     s.put(k, v)
 
-                row = {"store": name, "bulk_load_s": load, "entities_per_s": len(pairs) / load,
-                       "get_ms": get_ms, "put_ms": _median_ms(put, len(sample))}
+                row = {
+                    "store": name,
+                    "bulk_load_s": load,
+                    "entities_per_s": len(pairs) / load,
+                    "get_ms": get_ms,
+                    "put_ms": _median_ms(put, len(sample)),
+                }
                 for q in QUERIES:
                     params = dict(QUERY_DEFAULTS[q])
-                    row[f"q_{q}"] = _median_ms(lambda s=store, q=q, pr=params: s.query(q, **pr),
-                                               query_runs)
+                    row[f"q_{q}"] = _median_ms(
+                        lambda s=store, q=q, pr=params: s.query(q, **pr), query_runs
+                    )
                 rows.append(row)
                 log(f"  measured {name}")
             finally:
@@ -139,16 +162,25 @@ def measure(pairs: list[tuple[Any, Any]], mapping: Any, *, ops: int = 300, query
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print its figures."""
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--input", default=None, help="memory file (default data-samples/memory.edn)")
-    p.add_argument("--entries", type=int, default=2000,
-                   help="entries to generate when the input does not exist")
+    p.add_argument(
+        "--entries",
+        type=int,
+        default=2000,
+        help="entries to generate when the input does not exist",
+    )
     p.add_argument("--ops", type=int, default=300, help="operations per latency median")
     p.add_argument("--query-runs", type=int, default=5, help="runs per query median")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--durability", default="sync", choices=("sync", "nometasync", "nosync"),
-                   help="commit durability of every store (default sync)")
+    p.add_argument(
+        "--durability",
+        default="sync",
+        choices=("sync", "nometasync", "nosync"),
+        help="commit durability of every store (default sync)",
+    )
     args = p.parse_args(argv)
 
     from workbench import datalevin as wdl
@@ -159,8 +191,10 @@ def main(argv: list[str] | None = None) -> int:
     if with_dl:
         total = wdl.start_jvm()
         rep = wdl.startup_report()
-        print(f"JVM start-up: {total:.1f} s (JVM {rep['jvm']:.1f} s + Clojure/Datalevin runtime "
-              f"{rep['runtime']:.1f} s), once per process, excluded from every figure below")
+        print(
+            f"JVM start-up: {total:.1f} s (JVM {rep['jvm']:.1f} s + Clojure/Datalevin runtime "
+            f"{rep['runtime']:.1f} s), once per process, excluded from every figure below"
+        )
     else:
         try:
             wdl.require()
@@ -170,18 +204,31 @@ def main(argv: list[str] | None = None) -> int:
     memory, pairs, label = _load_pairs(args.input, args.entries)
     t = time.perf_counter()
     mapping = get_mapping("inferred", memory=memory)
-    print(f"input: {label}: {len(pairs)} entries; schema inferred in "
-          f"{time.perf_counter() - t:.1f} s ({len(mapping.schema.attributes)} attributes, "
-          "not timed below)")
-    print(f"durability: {args.durability} (all stores); Datalevin bulk load in transactions "
-          "of 1000 entities")
-    df = measure(pairs, mapping, ops=args.ops, query_runs=args.query_runs, seed=args.seed,
-                 durability=args.durability, with_datalevin=with_dl)
+    print(
+        f"input: {label}: {len(pairs)} entries; schema inferred in "
+        f"{time.perf_counter() - t:.1f} s ({len(mapping.schema.attributes)} attributes, "
+        "not timed below)"
+    )
+    print(
+        f"durability: {args.durability} (all stores); Datalevin bulk load in transactions "
+        "of 1000 entities"
+    )
+    df = measure(
+        pairs,
+        mapping,
+        ops=args.ops,
+        query_runs=args.query_runs,
+        seed=args.seed,
+        durability=args.durability,
+        with_datalevin=with_dl,
+    )
 
     print(f"{'store':<18} {'bulk load s':>11} {'entities/s':>11} {'get ms':>8} {'put ms':>8}")
     for r in df.itertuples():
-        print(f"{r.store:<18} {r.bulk_load_s:>11.2f} {r.entities_per_s:>11,.0f} "
-              f"{r.get_ms:>8.3f} {r.put_ms:>8.3f}")
+        print(
+            f"{r.store:<18} {r.bulk_load_s:>11.2f} {r.entities_per_s:>11,.0f} "
+            f"{r.get_ms:>8.3f} {r.put_ms:>8.3f}"
+        )
     print("query medians (ms): " + ", ".join(QUERIES))
     for r in df.to_dict("records"):
         print(f"  {r['store']:<18} " + " ".join(f"{r[f'q_{q}']:>9.2f}" for q in QUERIES))
@@ -190,9 +237,11 @@ def main(argv: list[str] | None = None) -> int:
         for ref in ("lmdb-kv", "lmdb-entity"):
             if dl_name in base and ref in base:
                 a, b = base[dl_name], base[ref]
-                print(f"ratio {dl_name}/{ref}: bulk load rate "
-                      f"x{a['entities_per_s'] / b['entities_per_s']:.2f}, "
-                      f"get x{a['get_ms'] / b['get_ms']:.2f}, put x{a['put_ms'] / b['put_ms']:.2f}")
+                print(
+                    f"ratio {dl_name}/{ref}: bulk load rate "
+                    f"x{a['entities_per_s'] / b['entities_per_s']:.2f}, "
+                    f"get x{a['get_ms'] / b['get_ms']:.2f}, put x{a['put_ms'] / b['put_ms']:.2f}"
+                )
     if df.attrs["skipped"]:
         print(f"Datalevin rows SKIPPED ({df.attrs['skipped']}): pip install -e '.[datalevin]'")
     return 0

@@ -45,8 +45,11 @@ def _one_kb_values(count: int = 400) -> list:
     from workbench.generate import generate_memory
 
     codec = get_codec("binary")
-    vals = [v for v in generate_memory(entries=3000, seed=1).value.values()
-            if 900 <= len(codec.encode(v)) <= 1100]
+    vals = [
+        v
+        for v in generate_memory(entries=3000, seed=1).value.values()
+        if 900 <= len(codec.encode(v)) <= 1100
+    ]
     return (vals * (count // max(1, len(vals)) + 1))[:count]
 
 
@@ -61,16 +64,20 @@ def bench_kv(entries: int, folder: Path, reads: int) -> None:
     keys = [edn.Keyword("bench", f"k{i}") for i in range(entries)]
     items = [(k, values[i % len(values)]) for i, k in enumerate(keys)]
     binary, edn_codec = get_codec("binary"), get_codec("edn")
-    print(f"values: {len(values)} distinct realistic values of "
-          f"{statistics.median(len(binary.encode(v)) for v in values):.0f} bytes (binary, median)")
+    print(
+        f"values: {len(values)} distinct realistic values of "
+        f"{statistics.median(len(binary.encode(v)) for v in values):.0f} bytes (binary, median)"
+    )
 
     store = LmdbKvStore(folder / "kv", codec="binary", durability="sync", batch_size=10_000)
     t0 = time.perf_counter()
     store.put_many(items)
     dt = time.perf_counter() - t0
     rate = entries / dt
-    print(f"LmdbKvStore.put_many (sync, batches of 10000): {entries} entries in {dt:.2f} s = "
-          f"{rate:,.0f} entries/s (target >= 100,000/s: {_verdict(rate >= 100_000)})")
+    print(
+        f"LmdbKvStore.put_many (sync, batches of 10000): {entries} entries in {dt:.2f} s = "
+        f"{rate:,.0f} entries/s (target >= 100,000/s: {_verdict(rate >= 100_000)})"
+    )
 
     rng = random.Random(0)
     picks = [keys[rng.randrange(entries)] for _ in range(reads)]
@@ -90,18 +97,24 @@ def bench_kv(entries: int, folder: Path, reads: int) -> None:
     itv, ite = iter(blobs * 50), iter(texts * 50)
     dec_bin = _median_us(lambda: binary.decode(next(itv)), min(reads, len(blobs) * 50))
     dec_edn = _median_us(lambda: edn_codec.decode(next(ite)), min(2000, len(texts) * 50))
-    print(f"LmdbKvStore.get, binary codec, ~1 KB values, {entries} entries: median "
-          f"{get_med:.2f} us (target <= 10 us: {_verdict(get_med <= 10)})")
-    print(f"  raw py-lmdb get {raw_med:.2f} us; binary decode {dec_bin:.2f} us; "
-          f"EDN text decode {dec_edn:.2f} us")
+    print(
+        f"LmdbKvStore.get, binary codec, ~1 KB values, {entries} entries: median "
+        f"{get_med:.2f} us (target <= 10 us: {_verdict(get_med <= 10)})"
+    )
+    print(
+        f"  raw py-lmdb get {raw_med:.2f} us; binary decode {dec_bin:.2f} us; "
+        f"EDN text decode {dec_edn:.2f} us"
+    )
 
     fsync_us = _fsync_floor(folder)
     puts = [(keys[rng.randrange(entries)], values[rng.randrange(len(values))]) for _ in range(200)]
     itp = iter(puts)
     put_med = _median_us(lambda: store.put(*next(itp)), len(puts))
-    print(f"LmdbKvStore.put durable (sync): median {put_med / 1e3:.3f} ms (target <= 0.5 ms: "
-          f"{_verdict(put_med <= 500)}); this disk's fsync alone: median {fsync_us / 1e3:.3f} ms "
-          "(a sync commit fsyncs data and meta page)")
+    print(
+        f"LmdbKvStore.put durable (sync): median {put_med / 1e3:.3f} ms (target <= 0.5 ms: "
+        f"{_verdict(put_med <= 500)}); this disk's fsync alone: median {fsync_us / 1e3:.3f} ms "
+        "(a sync commit fsyncs data and meta page)"
+    )
     store.close()
     for mode in ("nometasync", "nosync"):
         s = LmdbKvStore(folder / f"kv-{mode}", durability=mode)
@@ -116,6 +129,7 @@ def _fsync_floor(folder: Path, n: int = 50) -> float:
     path = folder / "fsync-probe"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
     try:
+
         def once() -> None:
             os.pwrite(fd, b"x" * 4096, 0)
             os.fsync(fd)
@@ -133,8 +147,10 @@ def bench_entity(sizes: list[int], folder: Path, reads: int) -> None:
 
     K = edn.Keyword
     print("LmdbEntityStore indexed queries against N (fixed result size should stay flat):")
-    print(f"  {'N':>8} {'load s':>8} {'pull 1 (us)':>12} {'AVE miss (us)':>14} "
-          f"{'range 10 (us)':>14} {'by type (us/result)':>20}")
+    print(
+        f"  {'N':>8} {'load s':>8} {'pull 1 (us)':>12} {'AVE miss (us)':>14} "
+        f"{'range 10 (us)':>14} {'by type (us/result)':>20}"
+    )
     for n in sizes:
         data = generate_memory(entries=n, seed=2).value
         path = folder / f"entity-{n}"
@@ -146,22 +162,26 @@ def bench_entity(sizes: list[int], folder: Path, reads: int) -> None:
         rng = random.Random(0)
         picks = iter([keys[rng.randrange(len(keys))] for _ in range(reads * 2)])
         pull = _median_us(lambda s=store, p=picks: s.pull(K("memory", "key"), next(p)), reads)
-        miss = _median_us(lambda s=store: s.entities_with(K("learning", "tags"), "no-such-tag"),
-                          reads)
+        miss = _median_us(
+            lambda s=store: s.entities_with(K("learning", "tags"), "no-such-tag"), reads
+        )
         joined = [v for v, _ in store.entities_in_range(K("user", "joined-at"))]
         if len(joined) > 10:
             lo = joined[len(joined) // 2]
             hi = joined[len(joined) // 2 + 9]
             rng_us = _median_us(
                 lambda s=store, lo=lo, hi=hi: s.entities_in_range(K("user", "joined-at"), lo, hi),
-                reads)
+                reads,
+            )
         else:
             rng_us = float("nan")
         res = store.query("sessions_by_type", type=":empathy-map")
         q_us = _median_us(lambda s=store: s.query("sessions_by_type", type=":empathy-map"), 50)
         per = q_us / max(1, len(res))
-        print(f"  {n:>8} {load_s:>8.1f} {pull:>12.1f} {miss:>14.1f} {rng_us:>14.1f} "
-              f"{per:>14.1f} ({len(res)} results)")
+        print(
+            f"  {n:>8} {load_s:>8.1f} {pull:>12.1f} {miss:>14.1f} {rng_us:>14.1f} "
+            f"{per:>14.1f} ({len(res)} results)"
+        )
         store.close()
         shutil.rmtree(path, ignore_errors=True)
 
@@ -176,11 +196,15 @@ def main(argv: list[str] | None = None) -> int:
     from workbench.bench import harness_overhead_ns, machine_info
 
     m = machine_info()
-    print(f"machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, "
-          f"load average {m.get('load_average')}")
+    print(
+        f"machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, "
+        f"load average {m.get('load_average')}"
+    )
     overhead = harness_overhead_ns()
-    print(f"harness overhead: {overhead:.0f} ns per timed operation (target < 1 us: "
-          f"{_verdict(overhead < 1000)})")
+    print(
+        f"harness overhead: {overhead:.0f} ns per timed operation (target < 1 us: "
+        f"{_verdict(overhead < 1000)})"
+    )
     folder = Path(tempfile.mkdtemp(prefix="wb-stores-bench-"))
     try:
         bench_kv(args.entries, folder, args.reads)

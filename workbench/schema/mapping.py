@@ -51,21 +51,37 @@ K = edn.Keyword
 MEMORY_KEY, MEMORY_VALUE = K("memory", "key"), K("memory", "value")
 MEMORY_KIND, MEMORY_TYPE = K("memory", "kind"), K("memory", "data-type")
 MEMORY_RECORDS, RECORD_ID = K("memory", "records"), K("record", "id")
-BOOKKEEPING = frozenset({MEMORY_KEY, MEMORY_VALUE, MEMORY_KIND, MEMORY_TYPE, MEMORY_RECORDS,
-                         RECORD_ID})
+BOOKKEEPING = frozenset(
+    {MEMORY_KEY, MEMORY_VALUE, MEMORY_KIND, MEMORY_TYPE, MEMORY_RECORDS, RECORD_ID}
+)
 
 # where the records of each kind sit inside an entry's value
 RECORD_LAYOUT = {
-    "learning-record": "root", "review": "root", "wal": "root", "snapshot": "root",
-    "embed-token": "root", "webhook": "root", "notifications": "root",
-    "projects": "values", "builder-sessions": "values", "presence": "values",
-    "comments": "values", "versions": "values",
-    "ops": "items", "offline-queue": "items",
+    "learning-record": "root",
+    "review": "root",
+    "wal": "root",
+    "snapshot": "root",
+    "embed-token": "root",
+    "webhook": "root",
+    "notifications": "root",
+    "projects": "values",
+    "builder-sessions": "values",
+    "presence": "values",
+    "comments": "values",
+    "versions": "values",
+    "ops": "items",
+    "offline-queue": "items",
 }
 # namespace given to unqualified record keys (:level in a review -> :review/level)
-KIND_NS = {"notifications": "notification", "learning-record": "learning",
-           "builder-sessions": "session", "projects": "project", "offline-queue": "op",
-           "embed-token": "token", "snapshot": "snapshot"}
+KIND_NS = {
+    "notifications": "notification",
+    "learning-record": "learning",
+    "builder-sessions": "session",
+    "projects": "project",
+    "offline-queue": "op",
+    "embed-token": "token",
+    "snapshot": "snapshot",
+}
 
 
 def printed(key: Any) -> str:
@@ -81,7 +97,7 @@ def parse_printed_key(text: str) -> Any:
         i = body.find("/")
         if i <= 0 or body == "/":
             return K(None, body)
-        return K(body[:i], body[i + 1:])
+        return K(body[:i], body[i + 1 :])
     return edn.loads(text, source="<:memory/key>")
 
 
@@ -105,15 +121,25 @@ def _entries(memory: Any) -> list:
 # ------------------------------------------------------------------------------------ inference
 
 CORE_ATTRS = {
-    MEMORY_KEY: Attr("db.type/string", unique="identity",
-                     reason="printed key of the entry: stable identity, one entity per key"),
+    MEMORY_KEY: Attr(
+        "db.type/string",
+        unique="identity",
+        reason="printed key of the entry: stable identity, one entity per key",
+    ),
     MEMORY_VALUE: Attr("db.type/string", reason="the whole value as EDN text: lossless blob"),
     MEMORY_KIND: Attr("db.type/keyword", reason="entry kind from workbench.classify"),
     MEMORY_TYPE: Attr("db.type/string", reason="entry data type from workbench.classify"),
-    MEMORY_RECORDS: Attr("db.type/ref", cardinality="many", component=True,
-                         reason="records inside a container entry (projects, sessions, ops...)"),
-    RECORD_ID: Attr("db.type/string", unique="identity",
-                    reason="printed entry key + record key: stable identity of a record"),
+    MEMORY_RECORDS: Attr(
+        "db.type/ref",
+        cardinality="many",
+        component=True,
+        reason="records inside a container entry (projects, sessions, ops...)",
+    ),
+    RECORD_ID: Attr(
+        "db.type/string",
+        unique="identity",
+        reason="printed entry key + record key: stable identity of a record",
+    ),
 }
 
 
@@ -176,7 +202,7 @@ def _decide(target: edn.Keyword, srcs: list, prof: Profile) -> Attr | str:
     if len(types) > 1:
         mix = ", ".join(f"{t}:{n}" for t, n in sorted(types.items()))
         return f"MIXED_TYPES ({mix}) in {where}: kept in the blob"
-    (t, n), = types.items()
+    ((t, n),) = types.items()
     if t in ("vector", "list", "set"):
         elem: dict[str, int] = {}
         e_iso = e_n = e_long = 0
@@ -197,8 +223,10 @@ def _decide(target: edn.Keyword, srcs: list, prof: Profile) -> Attr | str:
         if et not in TYPE_FOR_EDN:
             return f"{t} of {et}: no Datalevin type; kept in the blob"
         if e_long:
-            return (f"{t} of long {et}s (LONG_VALUE: {e_long} over {LONG_VALUE_BYTES} bytes): "
-                    "kept in the blob only")
+            return (
+                f"{t} of long {et}s (LONG_VALUE: {e_long} over {LONG_VALUE_BYTES} bytes): "
+                "kept in the blob only"
+            )
         vt = TYPE_FOR_EDN[et]
         reason = f"{t} of {et} in {where}: cardinality many (order and duplicates kept in the blob)"
         if et == "string" and e_iso == e_n:
@@ -210,11 +238,16 @@ def _decide(target: edn.Keyword, srcs: list, prof: Profile) -> Attr | str:
         return f"{t} has no Datalevin value type ({where}): kept in the blob"
     if t == "string":
         if iso == n:
-            return Attr("db.type/long", reason=f"TIME_AS_STRING: ISO-8601 strings in {where} "
-                        "stored as epoch-ms longs for range queries; exact text in the blob")
+            return Attr(
+                "db.type/long",
+                reason=f"TIME_AS_STRING: ISO-8601 strings in {where} "
+                "stored as epoch-ms longs for range queries; exact text in the blob",
+            )
         if long_values:
-            return (f"LONG_VALUE: {long_values} strings over {LONG_VALUE_BYTES} bytes in {where}: "
-                    "kept in the blob only")
+            return (
+                f"LONG_VALUE: {long_values} strings over {LONG_VALUE_BYTES} bytes in {where}: "
+                "kept in the blob only"
+            )
     reason = f"{t} in {where}"
     if t == "long" and ms == n:
         reason += ": epoch-ms time"
@@ -298,8 +331,10 @@ class InferredMapping:
         current = self.schema.attributes.get(MEMORY_VALUE)
         if current is not None and current.value_type != blob_type:
             self.schema = self.schema.with_attr(
-                MEMORY_VALUE, value_type=blob_type,
-                reason=f"the whole value, {self.codec.name} codec")
+                MEMORY_VALUE,
+                value_type=blob_type,
+                reason=f"the whole value, {self.codec.name} codec",
+            )
         self.identity = MEMORY_KEY
         self._attrs = self.schema.attributes
 
@@ -337,8 +372,12 @@ class InferredMapping:
         """The entity for one entry (identity, blob, kind, typed scalars, record sub-entities)."""
         data_type, kind = _classify(key, value)
         pk = printed(key)
-        ent: dict[Any, Any] = {MEMORY_KEY: pk, MEMORY_VALUE: self._blob(value),
-                               MEMORY_KIND: K(None, kind), MEMORY_TYPE: data_type}
+        ent: dict[Any, Any] = {
+            MEMORY_KEY: pk,
+            MEMORY_VALUE: self._blob(value),
+            MEMORY_KIND: K(None, kind),
+            MEMORY_TYPE: data_type,
+        }
         records: dict[str, dict] = {}
         attrs = self._attrs
         for where, attr, v in self.candidates(key, value, kind):
@@ -381,26 +420,49 @@ class InferredMapping:
 PLAN_SCHEMA_PATH = DATA_SAMPLES / "plan-schema.edn"
 # The shared document says the real statuses (:draft :active :completed :archived) differ from the
 # documented ones without listing them; these stand for "the documented ones" (edit to match).
-PLAN_DOCUMENTED_PROJECT_STATUSES = frozenset({K(None, "active"), K(None, "paused"),
-                                              K(None, "archived")})
-PLAN_PREFIXES = (("session", "session"), ("presence", "presence"), ("project", "project"),
-                 ("learning", "learning"), ("tag", "tag"))
-PLAN_IDENTITY = {"session": K("session", "id"), "presence": K("presence", "user-id"),
-                 "project": K("project", "id"), "learning": K("learning", "id"),
-                 "tag": K("tag", "name"), "cache": K("cache", "key")}
-PLAN_BLOB = {"session": K("session", "data"), "project": K("project", "data"),
-             "learning": K("learning", "data"), "cache": K("cache", "value")}
+PLAN_DOCUMENTED_PROJECT_STATUSES = frozenset(
+    {K(None, "active"), K(None, "paused"), K(None, "archived")}
+)
+PLAN_PREFIXES = (
+    ("session", "session"),
+    ("presence", "presence"),
+    ("project", "project"),
+    ("learning", "learning"),
+    ("tag", "tag"),
+)
+PLAN_IDENTITY = {
+    "session": K("session", "id"),
+    "presence": K("presence", "user-id"),
+    "project": K("project", "id"),
+    "learning": K("learning", "id"),
+    "tag": K("tag", "name"),
+    "cache": K("cache", "key"),
+}
+PLAN_BLOB = {
+    "session": K("session", "data"),
+    "project": K("project", "data"),
+    "learning": K("learning", "data"),
+    "cache": K("cache", "value"),
+}
 PLAN_COPIED = {  # plan entity type -> attributes copied from the value as they are
     "session": ("session/type",),
     "project": ("project/name", "project/owner", "project/status", "project/type"),
-    "learning": ("learning/title", "learning/user", "learning/created", "learning/category",
-                 "learning/confidence", "learning/status"),
+    "learning": (
+        "learning/title",
+        "learning/user",
+        "learning/created",
+        "learning/category",
+        "learning/confidence",
+        "learning/status",
+    ),
     "presence": ("user/name", "user/color", "user/avatar"),
 }
-PLAN_NOW = {"session": ("session/created-at", "session/last-active"),
-            "project": ("project/created-at", "project/last-modified"),
-            "presence": ("presence/joined-at", "presence/last-seen"),
-            "cache": ("cache/created-at",)}
+PLAN_NOW = {
+    "session": ("session/created-at", "session/last-active"),
+    "project": ("project/created-at", "project/last-modified"),
+    "presence": ("presence/joined-at", "presence/last-seen"),
+    "cache": ("cache/created-at",),
+}
 
 
 def load_plan_schema(path: Any = None) -> Schema:
@@ -432,8 +494,9 @@ class PlanMapping:
 
     name = "plan"
 
-    def __init__(self, schema: Schema | None = None, codec: str | Codec = "json",
-                 now_ms: int | None = None) -> None:
+    def __init__(
+        self, schema: Schema | None = None, codec: str | Codec = "json", now_ms: int | None = None
+    ) -> None:
         self.schema = schema if schema is not None else load_plan_schema()
         self.codec = get_codec(codec)
         self.now_ms = now_ms
@@ -465,15 +528,20 @@ class PlanMapping:
         for a in PLAN_COPIED.get(etype, ()):
             kw = edn.kw(a)
             v = src.get(kw)
-            target = K("presence", a.split("/")[1].replace("name", "user-name")) \
-                if etype == "presence" else kw
+            target = (
+                K("presence", a.split("/")[1].replace("name", "user-name"))
+                if etype == "presence"
+                else kw
+            )
             if v is not None:
                 ent[target] = v
         if etype == "session":
             ent[K("session", "user-count")] = len(src)
         if etype == "tag":
-            ids = src.get(K("tag", "learning-ids"), value if edn_type(value) in ("set", "vector",
-                                                                                "list") else ())
+            ids = src.get(
+                K("tag", "learning-ids"),
+                value if edn_type(value) in ("set", "vector", "list") else (),
+            )
             ent[K("tag", "learning-id")] = frozenset(str(i) for i in ids)
             ent[K("tag", "count")] = len(ent[K("tag", "learning-id")])
         if etype == "presence":
@@ -503,8 +571,13 @@ class PlanMapping:
         return PlanMapping(self.schema, codec, self.now_ms)
 
 
-def get_mapping(name: str = "inferred", schema: Schema | None = None, memory: Any = None,
-                codec: str | Codec | None = None, **kw: Any) -> InferredMapping | PlanMapping:
+def get_mapping(
+    name: str = "inferred",
+    schema: Schema | None = None,
+    memory: Any = None,
+    codec: str | Codec | None = None,
+    **kw: Any,
+) -> InferredMapping | PlanMapping:
     """A mapping preset: "inferred" (schema given, inferred from memory, or default) or "plan"."""
     if name == "inferred":
         if schema is None and memory is not None:

@@ -9,19 +9,43 @@ import pandas as pd
 
 from workbench import edn
 
-VALUE_TYPES = ("db.type/keyword", "db.type/symbol", "db.type/string", "db.type/boolean",
-               "db.type/long", "db.type/double", "db.type/float", "db.type/ref", "db.type/bigint",
-               "db.type/bigdec", "db.type/instant", "db.type/uuid", "db.type/bytes",
-               "db.type/tuple")
+VALUE_TYPES = (
+    "db.type/keyword",
+    "db.type/symbol",
+    "db.type/string",
+    "db.type/boolean",
+    "db.type/long",
+    "db.type/double",
+    "db.type/float",
+    "db.type/ref",
+    "db.type/bigint",
+    "db.type/bigdec",
+    "db.type/instant",
+    "db.type/uuid",
+    "db.type/bytes",
+    "db.type/tuple",
+)
 # value type -> the EDN type (workbench.profile.edn_type) a value must have to fit it
-EDN_TYPE_OF = {"db.type/keyword": "keyword", "db.type/symbol": "symbol",
-               "db.type/string": "string", "db.type/boolean": "boolean", "db.type/long": "long",
-               "db.type/double": "double", "db.type/float": "double", "db.type/bigint": "bigint",
-               "db.type/bigdec": "bigdec", "db.type/instant": "inst", "db.type/uuid": "uuid"}
+EDN_TYPE_OF = {
+    "db.type/keyword": "keyword",
+    "db.type/symbol": "symbol",
+    "db.type/string": "string",
+    "db.type/boolean": "boolean",
+    "db.type/long": "long",
+    "db.type/double": "double",
+    "db.type/float": "double",
+    "db.type/bigint": "bigint",
+    "db.type/bigdec": "bigdec",
+    "db.type/instant": "inst",
+    "db.type/uuid": "uuid",
+}
 TYPE_FOR_EDN = {v: k for k, v in EDN_TYPE_OF.items() if k != "db.type/float"}
 
-_VT, _CARD, _UNIQ = edn.Keyword("db", "valueType"), edn.Keyword("db", "cardinality"), \
-    edn.Keyword("db", "unique")
+_VT, _CARD, _UNIQ = (
+    edn.Keyword("db", "valueType"),
+    edn.Keyword("db", "cardinality"),
+    edn.Keyword("db", "unique"),
+)
 _COMP, _DOC = edn.Keyword("db", "isComponent"), edn.Keyword("db", "doc")
 _MANY = edn.Keyword("db.cardinality", "many")
 _ONE = edn.Keyword("db.cardinality", "one")
@@ -76,8 +100,10 @@ class Schema:
 
     def to_edn(self, *, doc: bool = True) -> str:
         """The Datalevin schema map as EDN text, one attribute per line (with :db/doc reasons)."""
-        lines = [f"{k} {edn.dumps(a.to_map(doc=doc))}"
-                 for k, a in sorted(self.attributes.items(), key=_kw_sort)]
+        lines = [
+            f"{k} {edn.dumps(a.to_map(doc=doc))}"
+            for k, a in sorted(self.attributes.items(), key=_kw_sort)
+        ]
         return "{" + "\n ".join(lines) + "}\n"
 
     @classmethod
@@ -85,7 +111,9 @@ class Schema:
         """Read a Datalevin schema map printed by to_edn (or written by hand)."""
         data = edn.loads(text, source=source)
         if not isinstance(data, dict):
-            raise ValueError(f"{source}: a Datalevin schema must be a map, got {type(data).__name__}")
+            raise ValueError(
+                f"{source}: a Datalevin schema must be a map, got {type(data).__name__}"
+            )
         attrs: dict[edn.Keyword, Attr] = {}
         for k, m in data.items():
             if not isinstance(k, edn.Keyword) or not isinstance(m, dict):
@@ -100,7 +128,8 @@ class Schema:
                 unique=uniq.name if isinstance(uniq, edn.Keyword) else None,
                 reason=m.get(_DOC, "") or "",
                 component=bool(m.get(_COMP, False)),
-                allowed=frozenset(allowed) if allowed else None)
+                allowed=frozenset(allowed) if allowed else None,
+            )
         return cls(attrs, name=name)
 
     def with_attr(self, attr: edn.Keyword | str, **changes: Any) -> Schema:
@@ -122,18 +151,46 @@ class Schema:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per attribute (typed) and per blob-only attribute, with the reason."""
+
         def kinds(k: edn.Keyword) -> str:
             return ", ".join(self.kinds.get(k, ()))
 
-        rows = [{"attribute": str(k), "kinds": kinds(k), "stored": "typed",
-                 "value_type": a.value_type, "cardinality": a.cardinality, "unique": a.unique or "",
-                 "reason": a.reason}
-                for k, a in sorted(self.attributes.items(), key=_kw_sort)]
-        rows += [{"attribute": str(k), "kinds": kinds(k), "stored": "blob only", "value_type": "",
-                  "cardinality": "", "unique": "", "reason": r}
-                 for k, r in sorted(self.blob_only.items(), key=_kw_sort)]
-        return pd.DataFrame(rows, columns=["attribute", "kinds", "stored", "value_type",
-                                           "cardinality", "unique", "reason"])
+        rows = [
+            {
+                "attribute": str(k),
+                "kinds": kinds(k),
+                "stored": "typed",
+                "value_type": a.value_type,
+                "cardinality": a.cardinality,
+                "unique": a.unique or "",
+                "reason": a.reason,
+            }
+            for k, a in sorted(self.attributes.items(), key=_kw_sort)
+        ]
+        rows += [
+            {
+                "attribute": str(k),
+                "kinds": kinds(k),
+                "stored": "blob only",
+                "value_type": "",
+                "cardinality": "",
+                "unique": "",
+                "reason": r,
+            }
+            for k, r in sorted(self.blob_only.items(), key=_kw_sort)
+        ]
+        return pd.DataFrame(
+            rows,
+            columns=[
+                "attribute",
+                "kinds",
+                "stored",
+                "value_type",
+                "cardinality",
+                "unique",
+                "reason",
+            ],
+        )
 
 
 def _kw_sort(item: tuple) -> tuple:
@@ -149,23 +206,44 @@ def diff(a: Schema, b: Schema) -> pd.DataFrame:
     """Added, removed and changed attributes from a to b, and whether Datalevin can apply each
     change in place (`update-schema`) or the data must be reloaded."""
     rows = []
-    for k in sorted(set(a.attributes) | set(b.attributes), key=lambda k: (k.namespace or "", k.name)):
+    for k in sorted(
+        set(a.attributes) | set(b.attributes), key=lambda k: (k.namespace or "", k.name)
+    ):
         x, y = a.attributes.get(k), b.attributes.get(k)
         if x is None:
-            rows.append((str(k), "added", "", "", _short(y), "in place",
-                         "new attribute: update-schema adds it"))
+            rows.append(
+                (
+                    str(k),
+                    "added",
+                    "",
+                    "",
+                    _short(y),
+                    "in place",
+                    "new attribute: update-schema adds it",
+                )
+            )
             continue
         if y is None:
-            rows.append((str(k), "removed", "", _short(x), "", "in place",
-                         "update-schema del-attrs; only once no datom uses it (retract first)"))
+            rows.append(
+                (
+                    str(k),
+                    "removed",
+                    "",
+                    _short(x),
+                    "",
+                    "in place",
+                    "update-schema del-attrs; only once no datom uses it (retract first)",
+                )
+            )
             continue
         for fld in ("value_type", "cardinality", "unique", "component"):
             before, after = getattr(x, fld), getattr(y, fld)
             if before != after:
                 apply, why = _evolution(fld, before, after)
                 rows.append((str(k), "changed", fld, str(before), str(after), apply, why))
-    return pd.DataFrame(rows, columns=["attribute", "change", "field", "before", "after", "apply",
-                                       "why"])
+    return pd.DataFrame(
+        rows, columns=["attribute", "change", "field", "before", "after", "apply", "why"]
+    )
 
 
 def _short(a: Attr) -> str:

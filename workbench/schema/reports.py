@@ -68,12 +68,31 @@ def collision_report(memory: Any, mapping: Any = "inferred") -> pd.DataFrame:
                 a, b = es[i], es[j]
                 if edn.identical(a.key, b.key):
                     continue
-                rows.append({"identity_attr": str(attr), "identity_value": str(val),
-                             "key_a": printed(a.key), "key_b": printed(b.key),
-                             "data_type_a": a.data_type, "data_type_b": b.data_type,
-                             "kind_a": a.kind, "kind_b": b.kind})
-    return pd.DataFrame(rows, columns=["identity_attr", "identity_value", "key_a", "key_b",
-                                       "data_type_a", "data_type_b", "kind_a", "kind_b"])
+                rows.append(
+                    {
+                        "identity_attr": str(attr),
+                        "identity_value": str(val),
+                        "key_a": printed(a.key),
+                        "key_b": printed(b.key),
+                        "data_type_a": a.data_type,
+                        "data_type_b": b.data_type,
+                        "kind_a": a.kind,
+                        "kind_b": b.kind,
+                    }
+                )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "identity_attr",
+            "identity_value",
+            "key_a",
+            "key_b",
+            "data_type_a",
+            "data_type_b",
+            "kind_a",
+            "kind_b",
+        ],
+    )
 
 
 def validate(memory: Any, schema: Any = None) -> pd.DataFrame:
@@ -84,10 +103,19 @@ def validate(memory: Any, schema: Any = None) -> pd.DataFrame:
 
     def add(e: Any, where: str, attr: Any, v: Any, expected: str, problem: str) -> None:
         text = edn.dumps(v)
-        rows.append({"key": printed(e.key), "data_type": e.data_type, "kind": e.kind,
-                     "record": where, "attribute": str(attr),
-                     "value": text if len(text) <= 80 else text[:77] + "...",
-                     "value_type": edn_type(v), "expected": expected, "problem": problem})
+        rows.append(
+            {
+                "key": printed(e.key),
+                "data_type": e.data_type,
+                "kind": e.kind,
+                "record": where,
+                "attribute": str(attr),
+                "value": text if len(text) <= 80 else text[:77] + "...",
+                "value_type": edn_type(v),
+                "expected": expected,
+                "problem": problem,
+            }
+        )
 
     for e in _progress(_entries(memory), "validate"):
         if isinstance(m, InferredMapping):
@@ -115,12 +143,30 @@ def validate(memory: Any, schema: Any = None) -> pd.DataFrame:
                 if bad:
                     add(e, where, attr, v, exp, f"{len(bad)} element(s) do not fit (left out)")
             if a.allowed is not None and v not in a.allowed:
-                add(e, where, attr, v, " ".join(sorted(str(x) for x in a.allowed)),
-                    "value not among the documented values")
+                add(
+                    e,
+                    where,
+                    attr,
+                    v,
+                    " ".join(sorted(str(x) for x in a.allowed)),
+                    "value not among the documented values",
+                )
             if a.unique and isinstance(v, str) and len(v.encode("utf-8")) > MAX_KEY_BYTES:
                 add(e, where, attr, v, exp, f"unique value over {MAX_KEY_BYTES} bytes")
-    return pd.DataFrame(rows, columns=["key", "data_type", "kind", "record", "attribute", "value",
-                                       "value_type", "expected", "problem"])
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "key",
+            "data_type",
+            "kind",
+            "record",
+            "attribute",
+            "value",
+            "value_type",
+            "expected",
+            "problem",
+        ],
+    )
 
 
 def _skip_marker() -> Any:
@@ -130,6 +176,7 @@ def _skip_marker() -> Any:
 
 
 # ---------------------------------------------------------------------------------- loss report
+
 
 def _seg(k: Any) -> str:
     return edn.dumps(k)
@@ -223,14 +270,26 @@ def _typed_checks(m: Any, key: Any, value: Any, ent: Mapping) -> Iterable[tuple[
             if isinstance(orig, str) and a.value_type == "db.type/long":
                 want = iso_to_ms(orig)
             if want is not None and want is not _skip_marker() and not edn.identical(want, stored):
-                yield str(attr), f"typed attribute differs from the value: {_short(orig)} stored as {_short(stored)}"
-        elif isinstance(m, PlanMapping) and stored == m._now() and any(
-                w in attr.name for w in _TIME_WORDS):
-            src = [k for k in value if isinstance(k, edn.Keyword) and k.name in (
-                "created-at", "updated-at", "created", "joined-at")]
+                yield (
+                    str(attr),
+                    f"typed attribute differs from the value: {_short(orig)} stored as {_short(stored)}",
+                )
+        elif (
+            isinstance(m, PlanMapping)
+            and stored == m._now()
+            and any(w in attr.name for w in _TIME_WORDS)
+        ):
+            src = [
+                k
+                for k in value
+                if isinstance(k, edn.Keyword)
+                and k.name in ("created-at", "updated-at", "created", "joined-at")
+            ]
             if src:
-                yield str(attr), (f"timestamp replaced by now ({_short(value[src[0]])} "
-                                  f"in {src[0]})")
+                yield (
+                    str(attr),
+                    (f"timestamp replaced by now ({_short(value[src[0]])} in {src[0]})"),
+                )
     if not isinstance(m, PlanMapping) or any(b in ent for b in PLAN_BLOB.values()):
         return
     for attr in attrs:
@@ -240,8 +299,13 @@ def _typed_checks(m: Any, key: Any, value: Any, ent: Mapping) -> Iterable[tuple[
             yield str(attr), "unstorable NaN: attribute left out"
 
 
-def loss_report(memory: Any, mapping: Any = "inferred", codec: str | Codec | None = None,
-                *, max_per_entry: int | None = None) -> pd.DataFrame:
+def loss_report(
+    memory: Any,
+    mapping: Any = "inferred",
+    codec: str | Codec | None = None,
+    *,
+    max_per_entry: int | None = None,
+) -> pd.DataFrame:
     """Every value that would not survive the migration and back, with the reason.
 
     Simulates the store: entities are keyed by their identity, so a colliding later entry
@@ -262,15 +326,26 @@ def loss_report(memory: Any, mapping: Any = "inferred", codec: str | Codec | Non
     rows = []
 
     def add(e: Any, path: str, reason: str) -> None:
-        rows.append({"key": printed(e.key), "data_type": e.data_type, "kind": e.kind,
-                     "path": path, "reason": reason})
+        rows.append(
+            {
+                "key": printed(e.key),
+                "data_type": e.data_type,
+                "kind": e.kind,
+                "path": path,
+                "reason": reason,
+            }
+        )
 
     for i, (e, ent) in enumerate(zip(es, entities, strict=True)):
         ident = m.identities(ent)[0]
         winner = store.get(ident, i)
         if winner != i and not edn.identical(es[winner].key, e.key):
-            add(e, "(entry)", f"entity collision on {ident[0]} {edn.dumps(ident[1])}: "
-                f"overwritten by {printed(es[winner].key)}")
+            add(
+                e,
+                "(entry)",
+                f"entity collision on {ident[0]} {edn.dumps(ident[1])}: "
+                f"overwritten by {printed(es[winner].key)}",
+            )
             continue
         n = 0
         stored = {a: v for a, v in ent.items() if _storable(v)}
@@ -280,11 +355,21 @@ def loss_report(memory: Any, mapping: Any = "inferred", codec: str | Codec | Non
             add(e, "(entry)", f"cannot read back: {exc}")
             continue
         if not edn.identical(k2, e.key):
-            add(e, "(key)", f"key changed: {printed(e.key)} read back as {printed(k2)}"
-                + (" (namespace dropped)" if isinstance(e.key, edn.Keyword) and e.key.namespace
-                   and k2 == edn.Keyword(None, e.key.name) else ""))
-        for path, reason in list(explain(e.value, v2)) + list(_typed_checks(m, e.key, e.value,
-                                                                              stored)):
+            add(
+                e,
+                "(key)",
+                f"key changed: {printed(e.key)} read back as {printed(k2)}"
+                + (
+                    " (namespace dropped)"
+                    if isinstance(e.key, edn.Keyword)
+                    and e.key.namespace
+                    and k2 == edn.Keyword(None, e.key.name)
+                    else ""
+                ),
+            )
+        for path, reason in list(explain(e.value, v2)) + list(
+            _typed_checks(m, e.key, e.value, stored)
+        ):
             add(e, path, reason)
             n += 1
             if max_per_entry and n >= max_per_entry:
@@ -298,9 +383,12 @@ def loss_summary(losses: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["reason", "rows", "keys"])
     fam = losses["reason"].str.replace(r"(:| \(|overwritten by).*$", "", regex=True).str.strip()
     g = losses.assign(family=fam).groupby("family")
-    return (pd.DataFrame({"rows": g.size(), "keys": g["key"].nunique()})
-            .reset_index().rename(columns={"family": "reason"})
-            .sort_values("rows", ascending=False, ignore_index=True))
+    return (
+        pd.DataFrame({"rows": g.size(), "keys": g["key"].nunique()})
+        .reset_index()
+        .rename(columns={"family": "reason"})
+        .sort_values("rows", ascending=False, ignore_index=True)
+    )
 
 
 def coverage(memory: Any, mapping: Any = "inferred") -> pd.DataFrame:
@@ -317,10 +405,17 @@ def coverage(memory: Any, mapping: Any = "inferred") -> pd.DataFrame:
                     for ra, rv in rec.items():
                         if _storable(rv):
                             counts[ra] += 1
-    rows = [{"attribute": str(a), "value_type": attr.value_type, "stored": counts.get(a, 0),
-             "never_stored": counts.get(a, 0) == 0}
-            for a, attr in sorted(m.schema.attributes.items(),
-                                  key=lambda kv: (kv[0].namespace or "", kv[0].name))]
+    rows = [
+        {
+            "attribute": str(a),
+            "value_type": attr.value_type,
+            "stored": counts.get(a, 0),
+            "never_stored": counts.get(a, 0) == 0,
+        }
+        for a, attr in sorted(
+            m.schema.attributes.items(), key=lambda kv: (kv[0].namespace or "", kv[0].name)
+        )
+    ]
     return pd.DataFrame(rows, columns=["attribute", "value_type", "stored", "never_stored"])
 
 
@@ -333,27 +428,45 @@ def plan_defects(memory: Any, mapping: Any = "plan") -> pd.DataFrame:
     rows = []
 
     def add(defect: str, count: int, evidence: str, example: str = "") -> None:
-        rows.append({"defect": defect, "count": int(count), "evidence": evidence,
-                     "example": example})
+        rows.append(
+            {"defect": defect, "count": int(count), "evidence": evidence, "example": example}
+        )
 
     cached = [e for e in es if plan_classify(e.key) == "cache"]
-    add("classifier reads the keyword name only", len(cached),
+    add(
+        "classifier reads the keyword name only",
+        len(cached),
         f"{len(cached)} of {len(es)} entries fall to cache",
-        printed(cached[0].key) if cached else "")
+        printed(cached[0].key) if cached else "",
+    )
     col = collision_report(es, m)
-    add("cache key drops the namespace", len(col), f"{len(col)} colliding key pairs",
-        f"{col['key_a'].iloc[0]} / {col['key_b'].iloc[0]}" if len(col) else "")
+    add(
+        "cache key drops the namespace",
+        len(col),
+        f"{len(col)} colliding key pairs",
+        f"{col['key_a'].iloc[0]} / {col['key_b'].iloc[0]}" if len(col) else "",
+    )
     loss = loss_report(es, m)
-    for label, pattern in (("JSON: keyword values become strings", "keyword became string"),
-                           ("JSON: sets and lists become vectors", "(?:set|list) became vector"),
-                           ("JSON: string map keys become keywords", "string key became keyword"),
-                           ("collisions overwrite entries", "overwritten by")):
+    for label, pattern in (
+        ("JSON: keyword values become strings", "keyword became string"),
+        ("JSON: sets and lists become vectors", "(?:set|list) became vector"),
+        ("JSON: string map keys become keywords", "string key became keyword"),
+        ("collisions overwrite entries", "overwritten by"),
+    ):
         hit = loss[loss["reason"].str.contains(pattern)]
-        add(label, len(hit), f"{len(hit)} values in {hit['key'].nunique()} entries",
-            f"{hit['key'].iloc[0]} {hit['path'].iloc[0]}" if len(hit) else "")
-    add("timestamps replaced by now", len(es),
+        add(
+            label,
+            len(hit),
+            f"{len(hit)} values in {hit['key'].nunique()} entries",
+            f"{hit['key'].iloc[0]} {hit['path'].iloc[0]}" if len(hit) else "",
+        )
+    add(
+        "timestamps replaced by now",
+        len(es),
         "every saved entity gets :cache/created-at (or :session/created-at ...) = save time; "
-        "the records' own times are not indexed", "")
+        "the records' own times are not indexed",
+        "",
+    )
     statuses: dict[Any, int] = defaultdict(int)
     for e in es:
         if e.kind == "projects" and isinstance(e.value, Mapping):
@@ -363,14 +476,22 @@ def plan_defects(memory: Any, mapping: Any = "plan") -> pd.DataFrame:
                     if st is not None:
                         statuses[st] += 1
     odd = {s: n for s, n in statuses.items() if s not in PLAN_DOCUMENTED_PROJECT_STATUSES}
-    add("project statuses differ from the documented ones", sum(odd.values()),
-        "real: " + ", ".join(f"{_short(s)} ({n})" for s, n in sorted(statuses.items(), key=str))
-        + "; documented: " + ", ".join(sorted(_short(s) for s in PLAN_DOCUMENTED_PROJECT_STATUSES)),
-        ", ".join(_short(s) for s in odd))
+    add(
+        "project statuses differ from the documented ones",
+        sum(odd.values()),
+        "real: "
+        + ", ".join(f"{_short(s)} ({n})" for s, n in sorted(statuses.items(), key=str))
+        + "; documented: "
+        + ", ".join(sorted(_short(s) for s in PLAN_DOCUMENTED_PROJECT_STATUSES)),
+        ", ".join(_short(s) for s in odd),
+    )
     cov = coverage(es, m).set_index("attribute")
     learning = sum(1 for e in es if e.kind == "learning-record")
     level = int(cov.loc[":learning/level", "stored"]) if ":learning/level" in cov.index else 0
-    add(":learning/level never stored", learning if level == 0 else 0,
+    add(
+        ":learning/level never stored",
+        learning if level == 0 else 0,
         f":learning/level stored {level} times for {learning} learning records: "
-        "learning-by-level is always empty")
+        "learning-by-level is always empty",
+    )
     return pd.DataFrame(rows, columns=["defect", "count", "evidence", "example"])

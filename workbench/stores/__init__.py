@@ -8,8 +8,17 @@ from typing import Any
 
 from workbench.stores.base import MISSING, KeyTooLongError, Store, StoreError
 
-__all__ = ["MISSING", "Store", "StoreError", "KeyTooLongError", "STORE_KINDS", "open_store",
-           "EdnFileStore", "LmdbKvStore", "LmdbEntityStore"]
+__all__ = [
+    "MISSING",
+    "Store",
+    "StoreError",
+    "KeyTooLongError",
+    "STORE_KINDS",
+    "open_store",
+    "EdnFileStore",
+    "LmdbKvStore",
+    "LmdbEntityStore",
+]
 
 #: kind -> (module, class name). Extra kinds (e.g. "datalevin") may be added by register_store.
 STORE_KINDS: dict[str, tuple[str, str]] = {

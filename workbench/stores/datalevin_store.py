@@ -44,8 +44,11 @@ MAIN_DBI = "memory"
 TEXT_DBI = "memory-edn"
 KEY_ATTR = edn.Keyword("workbench", "key")
 #: durability -> LMDB environment flags (Datalevin's defaults are #{:nordahead :notls})
-DURABILITY_FLAGS = {"sync": "#{:nordahead :notls}", "nometasync": "#{:nordahead :notls :nometasync}",
-                    "nosync": "#{:nordahead :notls :nosync}"}
+DURABILITY_FLAGS = {
+    "sync": "#{:nordahead :notls}",
+    "nometasync": "#{:nordahead :notls :nometasync}",
+    "nosync": "#{:nordahead :notls :nosync}",
+}
 _KW = edn.Keyword
 
 
@@ -65,8 +68,10 @@ def encode_key_bytes(key: Any) -> bytes:
     except TypeError:
         data = b"\x00" + _binary().encode(key)
         if len(data) > 511:
-            raise KeyTooLongError(f"key {show(key)} is {len(data)} bytes encoded; Datalevin keys "
-                                  "are limited to 511 bytes") from None
+            raise KeyTooLongError(
+                f"key {show(key)} is {len(data)} bytes encoded; Datalevin keys "
+                "are limited to 511 bytes"
+            ) from None
         return data
 
 
@@ -82,9 +87,16 @@ def _store_error(exc: BaseException, key: Any = MISSING) -> StoreError:
 class DatalevinStore(Store):
     """Memory map in a real Datalevin database (key-value or Datalog shape)."""
 
-    def __init__(self, path: str | os.PathLike, shape: str = "kv", mapping: Any = "inferred",
-                 batch_size: int = 1000, memory: Any = None, schema: Any = None,
-                 durability: str = "sync") -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        shape: str = "kv",
+        mapping: Any = "inferred",
+        batch_size: int = 1000,
+        memory: Any = None,
+        schema: Any = None,
+        durability: str = "sync",
+    ) -> None:
         """Open (or create) the Datalevin database directory at `path`.
 
         durability: "sync" (Datalevin's default flags: every commit durable), "nometasync" or
@@ -93,8 +105,9 @@ class DatalevinStore(Store):
         if shape not in SHAPES:
             raise ValueError(f"shape must be one of {SHAPES}, not {shape!r}")
         if durability not in DURABILITY_FLAGS:
-            raise ValueError(f"durability must be one of {tuple(DURABILITY_FLAGS)}, "
-                             f"not {durability!r}")
+            raise ValueError(
+                f"durability must be one of {tuple(DURABILITY_FLAGS)}, not {durability!r}"
+            )
         wdl.require()
         wdl.start_jvm()
         self.shape = shape
@@ -108,11 +121,16 @@ class DatalevinStore(Store):
         self.durability = durability
         flags = f"{{:flags {DURABILITY_FLAGS[durability]}}}"
         if shape == "kv":
-            self._impl: _KvShape | _DatalogShape = _KvShape(self._c, self.path,
-                                                             self._c.read(flags))
+            self._impl: _KvShape | _DatalogShape = _KvShape(self._c, self.path, self._c.read(flags))
         else:
-            self._impl = _DatalogShape(self._c, self.path, mapping, memory=memory, schema=schema,
-                                       opts=self._c.read(f"{{:kv-opts {flags}}}"))
+            self._impl = _DatalogShape(
+                self._c,
+                self.path,
+                mapping,
+                memory=memory,
+                schema=schema,
+                opts=self._c.read(f"{{:kv-opts {flags}}}"),
+            )
 
     # ---- Store primitives ------------------------------------------------------------------
     def _check_open(self) -> None:
@@ -227,10 +245,20 @@ class _KvShape:
                 jval = MISSING
             if jval is not MISSING:
                 jkey = wdl.to_clj(key)
-                return [self._tx(self.op_put, MAIN_DBI, jkey, jval, self.t_keyword, self.t_data),
-                        self._tx(self.op_del, TEXT_DBI, self._bkey(key), self.t_raw)]
-        ops = [self._tx(self.op_put, TEXT_DBI, self._bkey(key), self.c.bytes(encode_value(value)),
-                        self.t_raw, self.t_bytes)]
+                return [
+                    self._tx(self.op_put, MAIN_DBI, jkey, jval, self.t_keyword, self.t_data),
+                    self._tx(self.op_del, TEXT_DBI, self._bkey(key), self.t_raw),
+                ]
+        ops = [
+            self._tx(
+                self.op_put,
+                TEXT_DBI,
+                self._bkey(key),
+                self.c.bytes(encode_value(value)),
+                self.t_raw,
+                self.t_bytes,
+            )
+        ]
         if main:
             ops.append(self._tx(self.op_del, MAIN_DBI, wdl.to_clj(key), self.t_keyword))
         return ops
@@ -246,8 +274,9 @@ class _KvShape:
 
     def lookup(self, key: Any) -> Any:
         if native_key(key):
-            got = self.c.core("get-value", self.kv, MAIN_DBI, wdl.to_clj(key), self.t_keyword,
-                              self.t_data)
+            got = self.c.core(
+                "get-value", self.kv, MAIN_DBI, wdl.to_clj(key), self.t_keyword, self.t_data
+            )
             if got is not None:
                 return wdl.to_edn(got)
         try:
@@ -277,15 +306,19 @@ class _KvShape:
 
     def keys(self) -> list[Any]:
         c = self.c
-        out = [wdl.to_edn(k) for k in c.core("key-range", self.kv, MAIN_DBI, self.all,
-                                            self.t_keyword)]
-        out += [decode_key(bytes(k)) for k in c.core("key-range", self.kv, TEXT_DBI, self.all,
-                                                    self.t_raw)]
+        out = [
+            wdl.to_edn(k) for k in c.core("key-range", self.kv, MAIN_DBI, self.all, self.t_keyword)
+        ]
+        out += [
+            decode_key(bytes(k))
+            for k in c.core("key-range", self.kv, TEXT_DBI, self.all, self.t_raw)
+        ]
         return out
 
     def count(self) -> int:
         return int(self.c.core("entries", self.kv, MAIN_DBI)) + int(
-            self.c.core("entries", self.kv, TEXT_DBI))
+            self.c.core("entries", self.kv, TEXT_DBI)
+        )
 
     def clear(self) -> None:
         self.c.core("clear-dbi", self.kv, MAIN_DBI)
@@ -311,8 +344,11 @@ NATIVE_KEY_BYTES = 509  # Datalevin's :keyword encoding adds 2 bytes to the prin
 
 def native_key(key: Any) -> bool:
     """True when `key` is stored in the typed `:keyword` sub-database."""
-    return (type(key) is _KW and _simple_ident(key)
-            and len(str(key).encode("utf-8")) <= NATIVE_KEY_BYTES)
+    return (
+        type(key) is _KW
+        and _simple_ident(key)
+        and len(str(key).encode("utf-8")) <= NATIVE_KEY_BYTES
+    )
 
 
 def _not_native(v: Any) -> bool:
@@ -387,15 +423,23 @@ def value_from_entity(mapping: Any, entity: dict) -> Any:
 class _DatalogShape:
     """One entity per memory key through the schema helper's mapping."""
 
-    def __init__(self, c: Any, path: Path, mapping: Any, memory: Any = None,
-                 schema: Any = None, opts: Any = None) -> None:
+    def __init__(
+        self,
+        c: Any,
+        path: Path,
+        mapping: Any,
+        memory: Any = None,
+        schema: Any = None,
+        opts: Any = None,
+    ) -> None:
         self.c = c
         self.mapping = _resolve_mapping(mapping, memory, schema)
         self.schema = self.mapping.schema
         attrs = self.schema.attributes
         self.many = {a for a, attr in attrs.items() if attr.cardinality == "many"}
-        self.jschema = wdl.schema_to_clj(self.schema,
-                                         extra={KEY_ATTR: ("string", "one", "identity")})
+        self.jschema = wdl.schema_to_clj(
+            self.schema, extra={KEY_ATTR: ("string", "one", "identity")}
+        )
         try:
             self.conn = c.core("get-conn", c.JString(str(path)), self.jschema, opts)
         except Exception as exc:  # noqa: BLE001
@@ -404,20 +448,31 @@ class _DatalogShape:
         self.key_attr = J(KEY_ATTR.namespace, KEY_ATTR.name)
         self.pull_all = c.read(wdl.pull_pattern(self.schema))
         # the inferred mapping rebuilds a value from its blob alone: pull just that for get()
-        blob_only = (type(self.mapping).__name__ == "InferredMapping"
-                     and getattr(self.mapping, "identity", None) == _MEMORY_KEY)
-        self.pull_value = (c.read("[:workbench/key :memory/key :memory/value]") if blob_only
-                           else self.pull_all)
+        blob_only = (
+            type(self.mapping).__name__ == "InferredMapping"
+            and getattr(self.mapping, "identity", None) == _MEMORY_KEY
+        )
+        self.pull_value = (
+            c.read("[:workbench/key :memory/key :memory/value]") if blob_only else self.pull_all
+        )
         self.retract_entity = c.kw("db/retractEntity")
         self.retract = c.kw("db/retract")
         self.db_id = c.kw("db/id")
-        self.many_j = c.PersistentHashSet.create(c.ObjectArray(
-            [J(a.namespace, a.name) for a in self.many]))
-        self.component_j = c.PersistentHashSet.create(c.ObjectArray(
-            [J(a.namespace, a.name) for a, attr in attrs.items()
-             if attr.value_type == "db.type/ref"]))
-        self.identity_j = [J(a.namespace, a.name) for a, attr in attrs.items()
-                           if attr.unique == "identity"]
+        self.many_j = c.PersistentHashSet.create(
+            c.ObjectArray([J(a.namespace, a.name) for a in self.many])
+        )
+        self.component_j = c.PersistentHashSet.create(
+            c.ObjectArray(
+                [
+                    J(a.namespace, a.name)
+                    for a, attr in attrs.items()
+                    if attr.value_type == "db.type/ref"
+                ]
+            )
+        )
+        self.identity_j = [
+            J(a.namespace, a.name) for a, attr in attrs.items() if attr.unique == "identity"
+        ]
         self.vec = c.PersistentVector.create
 
     def db(self) -> Any:
@@ -462,8 +517,9 @@ class _DatalogShape:
     def _existing(self, db: Any, texts: list[str]) -> dict[str, Any]:
         """Entity ids of the keys (by exact key text) already stored: one query per batch."""
         if len(texts) == 1:
-            eid = self.c.core("entid", db, self.vec(self.c.ObjectArray(
-                [self.key_attr, self.c.JString(texts[0])])))
+            eid = self.c.core(
+                "entid", db, self.vec(self.c.ObjectArray([self.key_attr, self.c.JString(texts[0])]))
+            )
             return {} if eid is None else {texts[0]: eid}
         q = self.c.read("[:find ?k ?e :in $ [?k ...] :where [?e :workbench/key ?k]]")
         rows = self.c.core("q", q, db, self.vec(self.c.ObjectArray(texts)))
@@ -490,7 +546,7 @@ class _DatalogShape:
             olds = list(e.getValue()) if many else [e.getValue()]
             if self.component_j.contains(attr):
                 kept = {}
-                for sub in (nv or ()):
+                for sub in nv or ():
                     ident = self._identity_of(sub)
                     if ident is not None:
                         kept[(str(ident[0]), str(ident[1]))] = sub
@@ -498,8 +554,9 @@ class _DatalogShape:
                     ident = self._identity_of(osub)
                     match = kept.get((str(ident[0]), str(ident[1]))) if ident else None
                     if match is None:
-                        out.append(self.vec(c.ObjectArray([self.retract_entity,
-                                                           osub.valAt(self.db_id)])))
+                        out.append(
+                            self.vec(c.ObjectArray([self.retract_entity, osub.valAt(self.db_id)]))
+                        )
                     else:
                         out.extend(self._retractions(osub, match))
                 continue
@@ -537,8 +594,11 @@ class _DatalogShape:
             return False
         if c.core("entid", self.db(), ref) is None:
             return False
-        c.core("transact!", self.conn, self.vec(c.ObjectArray([
-            self.vec(c.ObjectArray([self.retract_entity, ref]))])))
+        c.core(
+            "transact!",
+            self.conn,
+            self.vec(c.ObjectArray([self.vec(c.ObjectArray([self.retract_entity, ref]))])),
+        )
         return True
 
     def _all_eids(self, db: Any) -> list[Any]:
@@ -564,7 +624,7 @@ class _DatalogShape:
         c = self.c
         eids = self._all_eids(self.db())
         for i in range(0, len(eids), 1000):
-            ops = [self.vec(c.ObjectArray([self.retract_entity, e])) for e in eids[i:i + 1000]]
+            ops = [self.vec(c.ObjectArray([self.retract_entity, e])) for e in eids[i : i + 1000]]
             c.core("transact!", self.conn, self.vec(c.ObjectArray(ops)))
 
     def query(self, name: str, **params: Any) -> list:
@@ -626,8 +686,10 @@ def _q_learning_by_level(shape: _DatalogShape, level: Any) -> list:
     from workbench.queries import as_keyword
 
     if _typed(shape, "learning/level"):
-        rule = ("(or-join [?e ?lv] [?e :learning/level ?lv] "
-                "(and [(missing? $ ?e :learning/level)] [?e :learning/status ?lv]))")
+        rule = (
+            "(or-join [?e ?lv] [?e :learning/level ?lv] "
+            "(and [(missing? $ ?e :learning/level)] [?e :learning/status ?lv]))"
+        )
     else:  # never stored by the app: the documented fallback to the status
         rule = "[?e :learning/status ?lv]"
     q = f"[:find [?id ...] :in $ ?lv :where [?e :learning/id ?id] {rule}]"
@@ -643,8 +705,9 @@ def _presence(rows: Any) -> list[tuple[Any, Any]]:
     return out
 
 
-_PRESENCE = ("[?p :workbench/key ?k] [(clojure.string/starts-with? ?k \":presence/\")] "
-             "[?p :memory/records ?r]")
+_PRESENCE = (
+    '[?p :workbench/key ?k] [(clojure.string/starts-with? ?k ":presence/")] [?p :memory/records ?r]'
+)
 
 
 def _q_sessions_active_since(shape: _DatalogShape, since_ms: int) -> list:
@@ -652,12 +715,16 @@ def _q_sessions_active_since(shape: _DatalogShape, since_ms: int) -> list:
     times = _typed(shape, "session/updated-at", "session/created-at", "session/completed-at")
     if times:
         alts = " ".join(f"[?e :{a} ?t]" for a in times)
-        q = (f"[:find [?id ...] :in $ ?since :where [?e :session/id ?id] (or {alts}) "
-             "[(>= ?t ?since)]]")
+        q = (
+            f"[:find [?id ...] :in $ ?since :where [?e :session/id ?id] (or {alts}) "
+            "[(>= ?t ?since)]]"
+        )
         out += [wdl.to_edn(i) for i in shape.q(q, int(since_ms))]
     if _typed(shape, "user/joined-at"):
-        q = (f"[:find ?k ?t :in $ ?since :where {_PRESENCE} [?r :user/joined-at ?t] "
-             "[(>= ?t ?since)]]")
+        q = (
+            f"[:find ?k ?t :in $ ?since :where {_PRESENCE} [?r :user/joined-at ?t] "
+            "[(>= ?t ?since)]]"
+        )
         out += [key.name for key, _t in _presence(shape.q(q, int(since_ms)))]
     return out
 
@@ -669,7 +736,7 @@ def _q_sessions_with_users(shape: _DatalogShape) -> list:
     q = f"[:find ?k ?rid :where {_PRESENCE} [?r :record/id ?rid]]"
     out = []
     for key, rid in _presence(shape.q(q)):
-        uid = edn.loads(rid[len(key_printed(key)) + 1:], source="<:record/id>")
+        uid = edn.loads(rid[len(key_printed(key)) + 1 :], source="<:record/id>")
         out.append([key.name, uid if type(uid) is str else printed(uid)])
     return out
 
@@ -682,10 +749,10 @@ def _q_learning_by_tag(shape: _DatalogShape, tag: str) -> list:
 DATALOG_QUERIES: dict[str, _DatalogQuery] = {
     "sessions_by_type": _DatalogQuery(("session/type", "session/id"), _q_sessions_by_type),
     "learning_by_level": _DatalogQuery(("learning/id", "learning/status"), _q_learning_by_level),
-    "sessions_active_since": _DatalogQuery(("session/id", "memory/records", "record/id"),
-                                           _q_sessions_active_since),
-    "sessions_with_users": _DatalogQuery(("memory/records", "record/id"),
-                                         _q_sessions_with_users),
+    "sessions_active_since": _DatalogQuery(
+        ("session/id", "memory/records", "record/id"), _q_sessions_active_since
+    ),
+    "sessions_with_users": _DatalogQuery(("memory/records", "record/id"), _q_sessions_with_users),
     "learning_by_tag": _DatalogQuery(("learning/tags", "learning/id"), _q_learning_by_tag),
 }
 

@@ -46,8 +46,10 @@ def read_edn_map(path: Path) -> tuple[dict, list]:
     if value is None:
         return {}, []
     if not isinstance(value, dict):
-        raise StoreError(f"{path}: line 1, column 1: top-level form is not a map "
-                         f"({type(value).__name__}): {text[:60]!r}")
+        raise StoreError(
+            f"{path}: line 1, column 1: top-level form is not a map "
+            f"({type(value).__name__}): {text[:60]!r}"
+        )
     return value, []
 
 
@@ -56,8 +58,13 @@ class EdnFileStore(Store):
 
     name = "edn"
 
-    def __init__(self, path: str | os.PathLike, debounce: float = 0.1, write_mode: str = "app",
-                 pr_str: bool = True) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        debounce: float = 0.1,
+        write_mode: str = "app",
+        pr_str: bool = True,
+    ) -> None:
         """Open (or create) the EDN file at `path`."""
         super().__init__()
         if write_mode not in WRITE_MODES:
@@ -75,14 +82,14 @@ class EdnFileStore(Store):
         self._lock = threading.RLock()
         self._update_lock = self._lock
         self._cv = threading.Condition(self._lock)
-        self._version = 0          # bumped by every change
-        self._saved = 0            # version written by the last completed rewrite
-        self._due: float | None = None   # monotonic time the pending rewrite is due
+        self._version = 0  # bumped by every change
+        self._saved = 0  # version written by the last completed rewrite
+        self._due: float | None = None  # monotonic time the pending rewrite is due
         self._force = False
-        self._inflight = 0         # version the writer thread is rendering/writing
+        self._inflight = 0  # version the writer thread is rendering/writing
         self._error: BaseException | None = None
         self._closed = False
-        self.writes = 0            # whole-file rewrites done
+        self.writes = 0  # whole-file rewrites done
         self._writer: threading.Thread | None = None
 
     # ------------------------------------------------------------------------- writing
@@ -114,8 +121,9 @@ class EdnFileStore(Store):
         if self._due is None:
             self._due = time.monotonic() + self.debounce
             if self._writer is None:
-                self._writer = threading.Thread(target=self._writer_loop, daemon=True,
-                                                name=f"edn-writer-{self.path.name}")
+                self._writer = threading.Thread(
+                    target=self._writer_loop, daemon=True, name=f"edn-writer-{self.path.name}"
+                )
                 self._writer.start()
             self._cv.notify_all()
 

@@ -48,7 +48,16 @@ _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 REF_TYPE = "db.type/ref"
 
 T_BOOL, T_LONG, T_BIGINT, T_DOUBLE, T_STR, T_KW, T_SYM, T_UUID, T_OTHER = (
-    b"\x01", b"\x02", b"\x03", b"\x04", b"\x05", b"\x06", b"\x07", b"\x08", b"\x0a")
+    b"\x01",
+    b"\x02",
+    b"\x03",
+    b"\x04",
+    b"\x05",
+    b"\x06",
+    b"\x07",
+    b"\x08",
+    b"\x0a",
+)
 _END, _TRUNC = b"\x00\x00", b"\x00\x01"
 
 
@@ -102,8 +111,14 @@ class LocalMapping:
     def __init__(self) -> None:
         from workbench.schema.model import Attr, Schema
 
-        self.schema = Schema({K("memory", "key"): Attr("db.type/string", unique="identity"),
-                              K("memory", "value"): Attr("db.type/bytes")}, {}, "local")
+        self.schema = Schema(
+            {
+                K("memory", "key"): Attr("db.type/string", unique="identity"),
+                K("memory", "value"): Attr("db.type/bytes"),
+            },
+            {},
+            "local",
+        )
         self.identity = K("memory", "key")
 
     def to_entity(self, key: Any, value: Any) -> dict:
@@ -143,9 +158,15 @@ def resolve_mapping(mapping: Any, blob_codec: str = "binary") -> Any:
 class LmdbEntityStore(LmdbEnvironment, Store):
     """Entities with typed attributes, EAV/AVE indexes, identity upsert, blob attribute."""
 
-    def __init__(self, path: str | os.PathLike, mapping: Any = "inferred",
-                 durability: str = "sync", map_size: int = 256 << 20, batch_size: int = 2_000,
-                 blob_codec: str = "binary") -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        mapping: Any = "inferred",
+        durability: str = "sync",
+        map_size: int = 256 << 20,
+        batch_size: int = 2_000,
+        blob_codec: str = "binary",
+    ) -> None:
         """Open (or create) the environment at `path` with the given mapping."""
         super().__init__()
         self.path = Path(path)
@@ -155,8 +176,14 @@ class LmdbEntityStore(LmdbEnvironment, Store):
         self.name = f"lmdb-entity-{getattr(self.mapping, 'name', 'custom')}"
         self.durability = durability
         self.batch_size = max(1, int(batch_size))
-        self.env = lmdb.open(str(self.path), map_size=int(map_size), max_dbs=8, subdir=True,
-                             readahead=False, **lmdb_flags(durability))
+        self.env = lmdb.open(
+            str(self.path),
+            map_size=int(map_size),
+            max_dbs=8,
+            subdir=True,
+            readahead=False,
+            **lmdb_flags(durability),
+        )
         self.eav = self.env.open_db(b"eav")
         self.ave = self.env.open_db(b"ave")
         self.keydb = self.env.open_db(b"keys")
@@ -178,9 +205,17 @@ class LmdbEntityStore(LmdbEnvironment, Store):
         self._many = {a for a, d in attrs.items() if d.cardinality == "many"}
         self._component = {a for a, d in attrs.items() if d.component}
         self._blob_attrs = {a for a, d in attrs.items() if d.value_type == "db.type/bytes"}
-        self._blob_attrs |= {a for a in (K("memory", "value"), K("session", "data"),
-                                         K("project", "data"), K("learning", "data"),
-                                         K("cache", "value")) if a in attrs}
+        self._blob_attrs |= {
+            a
+            for a in (
+                K("memory", "value"),
+                K("session", "data"),
+                K("project", "data"),
+                K("learning", "data"),
+                K("cache", "value"),
+            )
+            if a in attrs
+        }
         self.map_growths = 0
         self._closed = False
         self.native_queries = self._native_plan()
@@ -293,8 +328,9 @@ class LmdbEntityStore(LmdbEnvironment, Store):
                 continue
             yield eid
 
-    def _ave_range(self, txn: lmdb.Transaction, attr: Any, lo: int | None,
-                   hi: int | None) -> Iterator[tuple[int, int]]:
+    def _ave_range(
+        self, txn: lmdb.Transaction, attr: Any, lo: int | None, hi: int | None
+    ) -> Iterator[tuple[int, int]]:
         """(value, eid) for long values lo <= v <= hi of `attr`, in value order."""
         aid = self._aid.get(attr)
         if aid is None:
@@ -371,8 +407,9 @@ class LmdbEntityStore(LmdbEnvironment, Store):
         self._next_eid += 1
         return eid
 
-    def _write_entity(self, txn: lmdb.Transaction, eid: int, entity: Mapping,
-                      reused: dict[str, int]) -> None:
+    def _write_entity(
+        self, txn: lmdb.Transaction, eid: int, entity: Mapping, reused: dict[str, int]
+    ) -> None:
         for attr, v in entity.items():
             if v is None or (type(v) is float and v != v):
                 continue
@@ -424,6 +461,7 @@ class LmdbEntityStore(LmdbEnvironment, Store):
 
     def update(self, key: Any, fn: Callable[[Any], Any], default: Any = None) -> Any:
         """Read-modify-write in one write transaction."""
+
         def body(txn: lmdb.Transaction) -> Any:
             current = self._get_txn(txn, key)
             new = fn(default if current is MISSING else current)
@@ -434,6 +472,7 @@ class LmdbEntityStore(LmdbEnvironment, Store):
 
     def clear(self) -> None:
         """Drop every entity (attribute ids are kept)."""
+
         def body(txn: lmdb.Transaction) -> None:
             for db in (self.eav, self.ave, self.keydb):
                 txn.drop(db, delete=False)
@@ -516,8 +555,11 @@ class LmdbEntityStore(LmdbEnvironment, Store):
         need = {
             "sessions_by_type": [K("session", "type"), K("session", "id")],
             "learning_by_level": [K("learning", "status"), K("learning", "id")],
-            "sessions_active_since": [K("session", "id"), K("user", "joined-at"),
-                                      K("memory", "records")],
+            "sessions_active_since": [
+                K("session", "id"),
+                K("user", "joined-at"),
+                K("memory", "records"),
+            ],
             "sessions_with_users": [K("memory", "records"), K("memory", "kind")],
             "learning_by_tag": [K("learning", "tags"), K("learning", "id")],
         }
@@ -535,6 +577,7 @@ class LmdbEntityStore(LmdbEnvironment, Store):
 
 
 # --------------------------------------------------------------------- native queries
+
 
 def _id_text(value: Any) -> str:
     return value if type(value) is str else edn.dumps(value)
@@ -565,8 +608,11 @@ def _q_learning_by_level(store: LmdbEntityStore, txn: lmdb.Transaction, level: A
     from workbench.queries import as_keyword
 
     want = as_keyword(level)
-    level_attr, status_attr, id_attr = K("learning", "level"), K("learning", "status"), \
-        K("learning", "id")
+    level_attr, status_attr, id_attr = (
+        K("learning", "level"),
+        K("learning", "status"),
+        K("learning", "id"),
+    )
     eids = set(store._ave_eq(txn, level_attr, want))
     for eid in store._ave_eq(txn, status_attr, want):
         if store._attr_value(txn, eid, level_attr) is MISSING:  # documented fallback
@@ -589,11 +635,13 @@ def _presence_sid(store: LmdbEntityStore, txn: lmdb.Transaction, eid: int) -> st
     return None
 
 
-def _q_sessions_active_since(store: LmdbEntityStore, txn: lmdb.Transaction,
-                             since_ms: int) -> list:
+def _q_sessions_active_since(store: LmdbEntityStore, txn: lmdb.Transaction, since_ms: int) -> list:
     session_eids = set()
-    for attr in (K("session", "updated-at"), K("session", "created-at"),
-                 K("session", "completed-at")):
+    for attr in (
+        K("session", "updated-at"),
+        K("session", "created-at"),
+        K("session", "completed-at"),
+    ):
         session_eids.update(eid for _v, eid in store._ave_range(txn, attr, int(since_ms), None))
     out = _session_ids(store, txn, session_eids)
     for _v, rec in store._ave_range(txn, K("user", "joined-at"), int(since_ms), None):
@@ -618,7 +666,7 @@ def _q_sessions_with_users(store: LmdbEntityStore, txn: lmdb.Transaction) -> lis
             rid = store._attr_value(txn, child, K("record", "id"))
             if rid is MISSING or not rid.startswith(rid_prefix):
                 continue
-            out.append([sid, _id_text(edn.loads(rid[len(rid_prefix):]))])
+            out.append([sid, _id_text(edn.loads(rid[len(rid_prefix) :]))])
     return out
 
 
@@ -641,8 +689,9 @@ _INFERRED_QUERIES = {
 
 
 # The plan's queries on the plan's schema, as its code would run them (defects included).
-def _p_by_attr(store: LmdbEntityStore, txn: lmdb.Transaction, attr: Any, value: Any,
-               id_attr: Any) -> list:
+def _p_by_attr(
+    store: LmdbEntityStore, txn: lmdb.Transaction, attr: Any, value: Any, id_attr: Any
+) -> list:
     out = []
     for eid in store._ave_eq(txn, attr, value):
         v = store._attr_value(txn, eid, id_attr)
@@ -663,10 +712,10 @@ def _pq_learning_by_level(store: LmdbEntityStore, txn: lmdb.Transaction, level: 
     return _p_by_attr(store, txn, K("learning", "level"), as_keyword(level), K("learning", "id"))
 
 
-def _pq_sessions_active_since(store: LmdbEntityStore, txn: lmdb.Transaction,
-                              since_ms: int) -> list:
-    eids = [eid for _v, eid in store._ave_range(txn, K("session", "last-active"), int(since_ms),
-                                                None)]
+def _pq_sessions_active_since(store: LmdbEntityStore, txn: lmdb.Transaction, since_ms: int) -> list:
+    eids = [
+        eid for _v, eid in store._ave_range(txn, K("session", "last-active"), int(since_ms), None)
+    ]
     return _session_ids(store, txn, eids)
 
 
@@ -695,4 +744,3 @@ _PLAN_QUERIES = {
     "sessions_with_users": _pq_sessions_with_users,
     "learning_by_tag": _pq_learning_by_tag,
 }
-

@@ -33,8 +33,9 @@ def lmdb_flags(durability: str) -> dict[str, bool]:
     try:
         return dict(DURABILITY[durability])
     except KeyError:
-        raise ValueError(f"durability must be one of {', '.join(DURABILITY)}, not {durability!r}") \
-            from None
+        raise ValueError(
+            f"durability must be one of {', '.join(DURABILITY)}, not {durability!r}"
+        ) from None
 
 
 class LmdbEnvironment:
@@ -69,9 +70,15 @@ class LmdbEnvironment:
 class LmdbKvStore(LmdbEnvironment, Store):
     """Key-value store on LMDB with a pluggable value codec."""
 
-    def __init__(self, path: str | os.PathLike, codec: str | Codec = "binary",
-                 durability: str = "sync", map_size: int = 64 << 20, batch_size: int = 10_000,
-                 readonly: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        codec: str | Codec = "binary",
+        durability: str = "sync",
+        map_size: int = 64 << 20,
+        batch_size: int = 10_000,
+        readonly: bool = False,
+    ) -> None:
         """Open (or create) the LMDB environment folder at `path`."""
         super().__init__()
         self.path = Path(path)
@@ -82,8 +89,14 @@ class LmdbKvStore(LmdbEnvironment, Store):
         if not readonly:
             self.path.mkdir(parents=True, exist_ok=True)
         self.env = lmdb.open(
-            str(self.path), map_size=int(map_size), subdir=True, readonly=readonly,
-            max_dbs=2, lock=True, readahead=False, **lmdb_flags(durability),
+            str(self.path),
+            map_size=int(map_size),
+            subdir=True,
+            readonly=readonly,
+            max_dbs=2,
+            lock=True,
+            readahead=False,
+            **lmdb_flags(durability),
         )
         self._encode = self.codec.encode
         self._decode = self.codec.decode
@@ -186,7 +199,10 @@ class LmdbKvStore(LmdbEnvironment, Store):
             for kb, vb in txn.cursor():
                 key = decode_key(kb)
                 if self.codec.name == "edn":
-                    if needle in printed(key).lower() or needle in bytes(vb).decode("utf-8").lower():
+                    if (
+                        needle in printed(key).lower()
+                        or needle in bytes(vb).decode("utf-8").lower()
+                    ):
                         hits.append((key, self._decode(vb)))
                     continue
                 value = self._decode(vb)
@@ -204,6 +220,7 @@ class LmdbKvStore(LmdbEnvironment, Store):
 
     def clear(self) -> None:
         """Remove every key (one transaction)."""
+
         def body(txn: lmdb.Transaction) -> None:
             txn.drop(self.env.open_db(txn=txn), delete=False)
 
@@ -215,4 +232,3 @@ class LmdbKvStore(LmdbEnvironment, Store):
         out.update(self.env.info())
         out["map_growths"] = self.map_growths
         return out
-
