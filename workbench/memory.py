@@ -69,19 +69,6 @@ class Entry:
     key_text: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
-    """A damaged stretch found by memory itself (same fields as edn's Diagnostic)."""
-
-    kind: str
-    reason: str
-    line: int
-    column: int
-    offset: int
-    text: str
-    key: Any = None
-
-
 _RECORD_TAG = re.compile(r"#[A-Za-z_][\w-]*(\.[\w-]+)+[{\[]")
 _DIGIT_NAME = re.compile(r":[^\s/:][^\s/]*/\d")
 
@@ -112,44 +99,8 @@ def damage_kind(d: Any) -> str:
 
 
 def value_type(v: Any) -> str:
-    """Short EDN type name of a value."""
-    if v is None:
-        return "nil"
-    if isinstance(v, bool):
-        return "boolean"
-    if isinstance(v, edn.BigInt):
-        return "bigint"
-    if isinstance(v, int):
-        return "long"
-    if isinstance(v, float):
-        return "double"
-    if isinstance(v, str):
-        return "string"
-    if isinstance(v, edn.Keyword):
-        return "keyword"
-    if isinstance(v, edn.Symbol):
-        return "symbol"
-    if isinstance(v, dict | edn.FrozenMap):
-        return "map"
-    if isinstance(v, edn.Vector):
-        return "vector"
-    if isinstance(v, edn.List):
-        return "list"
-    if isinstance(v, frozenset | set):
-        return "set"
-    if isinstance(v, edn.Inst):
-        return "inst"
-    if isinstance(v, UUID):
-        return "uuid"
-    if isinstance(v, edn.Char):
-        return "char"
-    if isinstance(v, Decimal):
-        return "decimal"
-    if isinstance(v, Fraction):
-        return "ratio"
-    if isinstance(v, edn.Tagged):
-        return "tagged"
-    return type(v).__name__
+    """Short EDN type name of a value (the same names the profile uses)."""
+    return edn.type_name(v)
 
 
 _COLL_TYPES = frozenset({dict, edn.FrozenMap, edn.Vector, edn.List, frozenset, tuple, set, list})
@@ -653,23 +604,9 @@ def _position(
 
 
 def _syntax_error(d: Any, source: str) -> edn.EdnSyntaxError:
-    msg = f"{source}:{d.line}:{d.column}: {d.kind}: {d.reason} near {d.text[:60]!r}"
-    try:
-        return edn.EdnSyntaxError(
-            d.reason, source=source, line=d.line, column=d.column, offset=d.offset, text=d.text
-        )
-    except TypeError:
-        exc = edn.EdnSyntaxError(msg)
-        for attr in ("source", "line", "column", "offset", "text", "reason"):
-            try:
-                setattr(
-                    exc,
-                    attr,
-                    {"source": source, "reason": d.reason}.get(attr, getattr(d, attr, None)),
-                )
-            except AttributeError:
-                pass
-        return exc
+    return edn.EdnSyntaxError(
+        d.reason, source=source, line=d.line, column=d.column, offset=d.offset, text=d.text
+    )
 
 
 def load_memory(

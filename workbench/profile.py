@@ -31,35 +31,15 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
-from fractions import Fraction
 from typing import Any
-from uuid import UUID
 
 import pandas as pd
 
 from workbench import edn
+from workbench.edn.typename import EDN_TYPES, INT64_MAX, INT64_MIN
+from workbench.edn.typename import TYPE_BY_CLASS as _TYPE_BY_CLASS
+from workbench.edn.typename import type_name as edn_type
 
-EDN_TYPES = (
-    "keyword",
-    "symbol",
-    "string",
-    "long",
-    "bigint",
-    "double",
-    "bigdec",
-    "ratio",
-    "inst",
-    "uuid",
-    "char",
-    "tagged",
-    "nil",
-    "boolean",
-    "vector",
-    "list",
-    "set",
-    "map",
-)
 SCALAR_TYPES = frozenset(
     {
         "keyword",
@@ -97,7 +77,6 @@ HIGH_CARDINALITY = 50  # distinct values from which a non-unique attribute is "h
 PATTERN_SAMPLE = 300  # key patterns are counted over the first keys of each kind
 TOP_VALUES = 10  # top values are listed when distinct <= this
 MS_MIN, MS_MAX = 946684800000, 4102444800000  # 2000-01-01 .. 2100-01-01 as epoch ms
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _DISTINCT_CAP = 200_000
 ROOT = "(value)"
 # kinds whose top-level map is keyed by ids or user names (keywords included): segment `*`
@@ -117,75 +96,6 @@ WILD = "*"
 ITEMS = "[]"
 ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$")
 _TIME_NAME_RE = re.compile(r"created|timestamp|joined-at|saved-at|queued-at")
-
-_TYPE_BY_CLASS: dict[type, str] = {
-    type(None): "nil",
-    bool: "boolean",
-    str: "string",
-    float: "double",
-    dict: "map",
-    int: "long",
-    frozenset: "set",
-    set: "set",
-    Decimal: "bigdec",
-    Fraction: "ratio",
-    UUID: "uuid",
-}
-
-
-def _init_types() -> None:
-    for cls, name in (
-        (edn.Keyword, "keyword"),
-        (edn.Symbol, "symbol"),
-        (edn.Char, "char"),
-        (edn.Vector, "vector"),
-        (edn.List, "list"),
-        (edn.FrozenMap, "map"),
-        (edn.Tagged, "tagged"),
-        (edn.Inst, "inst"),
-        (edn.BigInt, "bigint"),
-    ):
-        _TYPE_BY_CLASS[cls] = name
-
-
-_init_types()
-
-
-def edn_type(value: Any) -> str:
-    """The EDN type name of a value (one of EDN_TYPES); big Python ints count as bigint."""
-    name = _TYPE_BY_CLASS.get(type(value))
-    if name is not None:
-        if name == "long" and not INT64_MIN <= value <= INT64_MAX:
-            return "bigint"
-        return name
-    for cls, cname in (
-        (bool, "boolean"),
-        (edn.BigInt, "bigint"),
-        (int, "long"),
-        (edn.Char, "char"),
-        (edn.Keyword, "keyword"),
-        (edn.Symbol, "symbol"),
-        (str, "string"),
-        (float, "double"),
-        (Decimal, "bigdec"),
-        (Fraction, "ratio"),
-        (UUID, "uuid"),
-        (edn.Inst, "inst"),
-        (datetime, "inst"),
-        (edn.Tagged, "tagged"),
-        (edn.Vector, "vector"),
-        (edn.List, "list"),
-        (frozenset, "set"),
-        (set, "set"),
-        (dict, "map"),
-    ):
-        if isinstance(value, cls):
-            return cname
-    if hasattr(value, "items"):
-        return "map"
-    if isinstance(value, tuple | list):
-        return "vector"
-    return "tagged"
 
 
 def is_epoch_ms(value: Any) -> bool:

@@ -32,6 +32,7 @@ from .errors import EdnSyntaxError
 from .identical import identical
 from .reader import loads, loads_all, make_reader
 from .recover import read_map_entries
+from .typename import EDN_TYPES, type_name
 from .types import (
     REGEX_TAG,
     BigInt,
@@ -52,6 +53,8 @@ from .writer import dumps
 
 __all__ = [
     "loads",
+    "type_name",
+    "EDN_TYPES",
     "loads_all",
     "load",
     "dumps",
