@@ -242,3 +242,18 @@ def test_clojure_float_forms_read_back() -> None:
 def test_pr_str_prints_doubles_like_java(x: float, java: str) -> None:
     assert dumps(Vector([x]), pr_str=True) == f"[{java}]"
     assert loads(java) == x and identical(loads(dumps(x, pr_str=True)), x)
+
+
+def test_unreadable_keywords_refused_by_default_and_printed_as_is_on_request():
+    bad = edn.Keyword("embed-token", "0abc")
+    value = {bad: edn.Vector([bad, 1.0e7]), edn.kw(":a/b"): bad}
+    with pytest.raises(TypeError, match="would not read back"):
+        edn.dumps(value)
+    assert edn.dumps(value, unreadable="print") == (
+        "{:embed-token/0abc [:embed-token/0abc 10000000.0] :a/b :embed-token/0abc}"
+    )
+    assert edn.dumps(value, pr_str=True, unreadable="print") == (
+        "{:embed-token/0abc [:embed-token/0abc 1.0E7], :a/b :embed-token/0abc}"
+    )
+    with pytest.raises(ValueError, match="unreadable"):
+        edn.dumps(value, unreadable="skip")

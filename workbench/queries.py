@@ -77,44 +77,13 @@ _ISO = re.compile(
 def printed(value: Any) -> str:
     """The printed EDN form used for search and canonical ordering (pr-str like, never fails
     on unreadable keywords)."""
-    try:
-        return edn.dumps(value)
-    except TypeError:
-        return print_like_app(value, pr_str=False)
-
-
-def _raw_idents(value: Any, raw: Callable[[str], Any]) -> Any:
-    """Copy of value with unreadable keywords/symbols replaced by raw printed text."""
-    t = type(value)
-    if t is edn.Keyword or t is edn.Symbol:
-        return value if value.readable else raw(str(value))
-    if t is dict or t is edn.FrozenMap:
-        out = {_raw_idents(k, raw): _raw_idents(v, raw) for k, v in value.items()}
-        return out if t is dict else edn.FrozenMap(out)
-    if t is edn.Vector or t is edn.List:
-        return t(_raw_idents(v, raw) for v in value)
-    if isinstance(value, frozenset):
-        return frozenset(_raw_idents(v, raw) for v in value)
-    if t is edn.Tagged:
-        return edn.Tagged(value.tag, _raw_idents(value.value, raw))
-    return value
+    return edn.dumps(value, unreadable="print")
 
 
 def print_like_app(value: Any, pr_str: bool = True) -> str:
-    """pr-str of the map; like Clojure, unreadable keywords (:embed-token/0abc) print as they are.
-
-    edn.dumps refuses keywords that would not read back; the app's pr-str prints them and so
-    makes the file unreadable. The fallback prints them raw, reproducing the app's file.
-    """
-    try:
-        return edn.dumps(value, pr_str=pr_str)
-    except TypeError:
-        from workbench.edn import writer
-
-        raw = getattr(writer, "_StrippedKey", None)
-        if raw is None:
-            raise
-        return edn.dumps(_raw_idents(value, raw), pr_str=pr_str)
+    """pr-str of the map; like Clojure, unreadable keywords (:embed-token/0abc) print as they are,
+    which is how the app's own save makes its file unreadable."""
+    return edn.dumps(value, pr_str=pr_str, unreadable="print")
 
 
 def to_ms(value: Any) -> int | None:

@@ -162,12 +162,16 @@ def _lift_ns(d: Any) -> str | None:
 class _Writer:
     __slots__ = ("nsmaps", "entry_sep", "sort_keys", "scalars")
 
-    def __init__(self, style: str, pr_str: bool, sort_keys: bool) -> None:
+    def __init__(
+        self, style: str, pr_str: bool, sort_keys: bool, unreadable: str = "error"
+    ) -> None:
         if style not in ("plain", "nsmaps"):
             raise ValueError("style must be 'plain' or 'nsmaps'")
+        if unreadable not in ("error", "print"):
+            raise ValueError("unreadable must be 'error' or 'print'")
         self.nsmaps = style == "nsmaps"
         self.entry_sep = ", " if pr_str else " "
-        self.scalars = _SCALARS_PR_STR if pr_str else _SCALARS
+        self.scalars = _SCALAR_TABLES[pr_str, unreadable == "print"]
         self.sort_keys = sort_keys
 
     def lifts(self, d: Any) -> bool:
@@ -278,7 +282,7 @@ class _Writer:
                         if type(k) is Keyword:
                             kt = k._edn
                             if kt is None:
-                                kt = _w_ident(k)
+                                kt = scalars[Keyword](k)
                         else:
                             kf = scalars.get(type(k))
                             kt = kf(k) if kf is not None else self.write(k)
@@ -294,7 +298,7 @@ class _Writer:
                             out('"')
                         elif tv is Keyword:
                             e = v._edn
-                            out(" " + (e if e is not None else _w_ident(v)))
+                            out(" " + (e if e is not None else scalars[Keyword](v)))
                         elif tv is int and -_BIG < v < _BIG:
                             out(" " + str(v))
                         else:
@@ -370,6 +374,20 @@ _SCALARS_PR_STR = dict(_SCALARS)
 _SCALARS_PR_STR[float] = _w_java_double
 
 
+def _w_ident_as_is(k: Any) -> str:
+    """A keyword or symbol printed as Clojure's pr-str would, even when it would not read back."""
+    return k._str
+
+
+# (pr_str, print unreadable keywords/symbols as they are) -> scalar writers
+_SCALAR_TABLES = {
+    (False, False): _SCALARS,
+    (True, False): _SCALARS_PR_STR,
+    (False, True): {**_SCALARS, Keyword: _w_ident_as_is, Symbol: _w_ident_as_is},
+    (True, True): {**_SCALARS_PR_STR, Keyword: _w_ident_as_is, Symbol: _w_ident_as_is},
+}
+
+
 def find_path(root: Any, target: Any) -> list | None:
     """The path (keys and indexes) from root to the object target (by identity), or None."""
     stack: list[tuple[Any, list]] = [(root, [])]
@@ -398,10 +416,19 @@ def find_path(root: Any, target: Any) -> list | None:
 
 
 def dumps(
-    value: Any, *, style: str = "plain", pr_str: bool = False, sort_keys: bool = False
+    value: Any,
+    *,
+    style: str = "plain",
+    pr_str: bool = False,
+    sort_keys: bool = False,
+    unreadable: str = "error",
 ) -> str:
-    """EDN text of value; style "nsmaps" prints #:ns{...}; pr_str=True puts ", " between entries."""
-    w = _Writer(style, pr_str, sort_keys)
+    """EDN text of value; style "nsmaps" prints #:ns{...}; pr_str=True puts ", " between entries.
+
+    Keywords and symbols that would not read back (`:embed-token/0abc`) raise TypeError, unless
+    unreadable="print", which prints them as they are, like the app's pr-str (making bad files).
+    """
+    w = _Writer(style, pr_str, sort_keys, unreadable)
     try:
         return w.write(value)
     except _Unwritable as exc:
