@@ -61,20 +61,6 @@ def show(value: Any, width: int = 120) -> str:
     return text if len(text) <= width else text[:width] + "..."
 
 
-def encode_key_bytes(key: Any) -> bytes:
-    """stores.keys.encode_key, falling back to NUL + binary codec when EDN cannot print the key."""
-    try:
-        return encode_key(key)
-    except TypeError:
-        data = b"\x00" + _binary().encode(key)
-        if len(data) > 511:
-            raise KeyTooLongError(
-                f"key {show(key)} is {len(data)} bytes encoded; Datalevin keys "
-                "are limited to 511 bytes"
-            ) from None
-        return data
-
-
 def _store_error(exc: BaseException, key: Any = MISSING) -> StoreError:
     """Translate a Datalevin exception into a StoreError naming the key and the reason."""
     reason = wdl.java_error_text(exc)
@@ -234,7 +220,7 @@ class _KvShape:
         return self.c.PersistentVector.create(self.c.ObjectArray(list(parts)))
 
     def _bkey(self, key: Any) -> Any:
-        return self.c.bytes(encode_key_bytes(key))
+        return self.c.bytes(encode_key(key))
 
     def _ops(self, key: Any, value: Any) -> list[Any]:
         main = native_key(key)
@@ -392,7 +378,7 @@ def _resolve_mapping(mapping: Any, memory: Any, schema: Any) -> Any:
 
 def key_text(key: Any) -> str:
     """Exact text of a key for :workbench/key: printed EDN, or NUL + base64 of the binary form."""
-    data = encode_key_bytes(key)
+    data = encode_key(key)
     if data[:1] == b"\x00":
         return "\x00" + base64.b64encode(data[1:]).decode("ascii")
     return data.decode("utf-8")
