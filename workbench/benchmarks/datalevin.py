@@ -62,23 +62,16 @@ def _stores(
             )
         )
         out.append(("datalevin-kv", lambda p: DatalevinStore(p, shape="kv", durability=d)))
-    try:
-        from workbench.stores.lmdb_kv import LmdbKvStore
+    from workbench.stores.lmdb_entity import LmdbEntityStore
+    from workbench.stores.lmdb_kv import LmdbKvStore
 
-        out.append(("lmdb-kv", lambda p: LmdbKvStore(p, map_size=1 << 30, durability=d)))
-    except ImportError:
-        pass
-    try:
-        from workbench.stores.lmdb_entity import LmdbEntityStore
-
-        out.append(
-            (
-                "lmdb-entity",
-                lambda p: LmdbEntityStore(p, mapping=mapping, durability=d, map_size=1 << 30),
-            )
+    out.append(("lmdb-kv", lambda p: LmdbKvStore(p, map_size=1 << 30, durability=d)))
+    out.append(
+        (
+            "lmdb-entity",
+            lambda p: LmdbEntityStore(p, mapping=mapping, durability=d, map_size=1 << 30),
         )
-    except ImportError:
-        pass
+    )
     return out
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from workbench import edn
 from workbench.migrate.ledger import Ledger
+from workbench.workloads import mixed_trace
 
 OP_WEIGHTS = {
     "get_value": 60,
@@ -112,13 +113,7 @@ class TracePlayer:
         self.errors: list[str] = []
         self.seed = seed
         self._turn = 0
-        self._mixed = None
-        if app_trace:
-            try:
-                from workbench.workloads import mixed_trace
-            except ImportError:  # pragma: no cover - workloads is another helper's module
-                mixed_trace = None
-            self._mixed = mixed_trace
+        self._mixed = mixed_trace if app_trace else None
 
     def play(
         self,

@@ -229,11 +229,9 @@ def _raw_view(target: Any) -> tuple[dict[bytes, bytes], Callable, Callable, Call
     env = getattr(target, "env", None)
     if codec is None or env is None or not getattr(codec, "lossless", False):
         return None
-    try:
-        from workbench.stores.keys import decode_key, encode_key
-        from workbench.stores.lmdb_kv import LmdbKvStore
-    except ImportError:  # pragma: no cover
-        return None
+    from workbench.stores.keys import decode_key, encode_key
+    from workbench.stores.lmdb_kv import LmdbKvStore
+
     if not isinstance(target, LmdbKvStore):
         return None
     with env.begin() as txn:

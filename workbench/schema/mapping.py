@@ -34,6 +34,7 @@ from functools import lru_cache
 from typing import Any
 
 from workbench import edn
+from workbench.classify import classify
 from workbench.codecs import Codec, get_codec
 from workbench.paths import DATA_SAMPLES
 from workbench.profile import (
@@ -104,14 +105,6 @@ def parse_printed_key(text: str) -> Any:
 def qualify(kind: str, k: edn.Keyword) -> edn.Keyword:
     """Attribute name for a record key: itself when namespaced, else kind-namespaced."""
     return k if k.namespace else K(KIND_NS.get(kind, kind), k.name)
-
-
-def _classify(key: Any, value: Any) -> tuple[str, str]:
-    try:
-        from workbench.classify import classify
-    except ImportError:  # pragma: no cover - classify ships with the memory module
-        return "Other", "unclassified"
-    return classify(key, value)
 
 
 def _entries(memory: Any) -> list:
@@ -264,11 +257,8 @@ def _decide(target: edn.Keyword, srcs: list, prof: Profile) -> Attr | str:
 @lru_cache(maxsize=1)
 def default_schema() -> Schema:
     """The schema inferred from a deterministic generated memory (used when none is given)."""
-    try:
-        from workbench.generate import generate_memory
-        from workbench.memory import Entry  # noqa: F401 - only to know the module is there
-    except ImportError:
-        return Schema(dict(CORE_ATTRS), {}, "core")
+    from workbench.generate import generate_memory
+
     g = generate_memory(entries=1500, seed=0)
     return infer_schema(_generated_entries(g.value), name="inferred-default")
 
@@ -278,7 +268,7 @@ class _E:
 
     def __init__(self, key: Any, value: Any) -> None:
         self.key, self.value = key, value
-        self.data_type, self.kind = _classify(key, value)
+        self.data_type, self.kind = classify(key, value)
 
 
 def _generated_entries(value: Mapping) -> list:
@@ -340,7 +330,7 @@ class InferredMapping:
 
     def kind_of(self, key: Any, value: Any) -> str:
         """The entry's kind (workbench.classify)."""
-        return _classify(key, value)[1]
+        return classify(key, value)[1]
 
     def _blob(self, value: Any) -> Any:
         data = self.codec.encode(value)
@@ -370,7 +360,7 @@ class InferredMapping:
 
     def to_entity(self, key: Any, value: Any) -> dict:
         """The entity for one entry (identity, blob, kind, typed scalars, record sub-entities)."""
-        data_type, kind = _classify(key, value)
+        data_type, kind = classify(key, value)
         pk = printed(key)
         ent: dict[Any, Any] = {
             MEMORY_KEY: pk,
