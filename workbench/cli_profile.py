@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 from pathlib import Path
 
@@ -33,7 +32,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     """Profile FILE into --out; exit 2 when the input is missing."""
-    from workbench.io import atomic_write_bytes, atomic_write_text
+    from workbench.io import atomic_write_text
     from workbench.memory import load_memory
     from workbench.paths import resolve_input
     from workbench.profile import iter_plots, profile
@@ -54,11 +53,11 @@ def run(args: argparse.Namespace) -> int:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
+        from workbench.plots import save_png
+
         for name, fig in iter_plots(prof, args.heatmaps):
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png", dpi=100)
+            save_png(fig, out / f"{name}.png")
             plt.close(fig)
-            atomic_write_bytes(out / f"{name}.png", buf.getvalue())
             written += 1
     counts = {a: n for a, n in prof.alert_counts().items() if n}
     print(
