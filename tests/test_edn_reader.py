@@ -31,6 +31,9 @@ from workbench.edn import (
     sym,
 )
 
+# every test here runs twice: with the C fast path and with the pure-Python reader
+pytestmark = pytest.mark.usefixtures("edn_reader_impl")
+
 V = Vector
 L = List
 

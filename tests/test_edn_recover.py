@@ -11,6 +11,9 @@ import pytest
 from workbench import edn
 from workbench.edn import Keyword, dumps, identical, kw, read_map_entries
 
+# every test here runs twice: with the C fast path and with the pure-Python reader
+pytestmark = pytest.mark.usefixtures("edn_reader_impl")
+
 LAYOUTS = ("pr-str", "lines")
 # entry separators: pr-str's ", ", one entry per line, and the generator's "--layout lines"
 _SEPARATORS = {"pr-str": ", ", "lines": "\n ", "comma-lines": ",\n "}
@@ -487,3 +490,30 @@ def test_broken_brackets_and_quotes_resync_on_entry_lines() -> None:
     # one-line files (pr-str) have no entry lines to resync on: the rest is one damaged stretch
     entries, diags = read_map_entries('{:z 0, :a "abc, :b 2, :c 3}')
     assert [e.key for e in entries] == [kw("z")] and [d.kind for d in diags] == ["unterminated"]
+
+
+def test_progress_reports_byte_offsets_in_order() -> None:
+    text = "{" + ", ".join(f':k{i} "{"é" * 3000}"' for i in range(800)) + "}"
+    seen: list[int] = []
+    entries, diags = edn.read_map_entries(text.encode("utf-8"), progress=seen.append)
+    assert len(entries) == 800 and not diags
+    assert len(seen) >= 3  # about one report per MiB read
+    assert seen == sorted(seen) and seen[-1] <= len(text.encode("utf-8"))
+    assert seen[0] == entries[0].offset + entries[0].length
+
+
+def test_the_garbage_collector_is_paused_while_reading_and_restored() -> None:
+    import gc
+
+    states: list[bool] = []
+    tags = {"probe": lambda v: states.append(gc.isenabled()) or v}
+    assert gc.isenabled()
+    edn.read_map_entries("{:a #probe 1}", tags=tags)
+    edn.loads("#probe 2", tags=tags)
+    assert states == [False, False] and gc.isenabled()
+    gc.disable()
+    try:
+        edn.loads("[1]")
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()

@@ -270,42 +270,47 @@ class Memory:
     def to_frame(self) -> pd.DataFrame:
         """One row per entry: key, namespace, name, data type, kind, value type, bytes, depth, ..."""
         if self._frame is None:
-            rows = {
-                "key": [],
-                "namespace": [],
-                "name": [],
-                "data_type": [],
-                "kind": [],
-                "value_type": [],
-                "bytes": [],
-                "depth": [],
-                "children": [],
-                "line": [],
-                "column": [],
-                "offset": [],
-            }
-            for e in self.entries:
-                k = e.key
-                rows["key"].append(printed_key(k))
-                if isinstance(k, edn.Keyword | edn.Symbol):
-                    rows["namespace"].append(k.namespace)
-                    rows["name"].append(k.name)
-                else:
-                    rows["namespace"].append(None)
-                    rows["name"].append(None)
-                rows["data_type"].append(e.data_type)
-                rows["kind"].append(e.kind)
-                rows["value_type"].append(value_type(e.value))
-                rows["bytes"].append(e.length)
-                rows["depth"].append(depth_of(e.value))
-                rows["children"].append(child_count(e.value))
-                rows["line"].append(e.line)
-                rows["column"].append(e.column)
-                rows["offset"].append(e.offset)
-            df = pd.DataFrame(rows)
-            df["data_type"] = pd.Categorical(df["data_type"], categories=list(DATA_TYPES))
-            self._frame = df
+            with edn.gc_paused():
+                self._frame = self._build_frame()
         return self._frame.copy()
+
+    def _build_frame(self) -> pd.DataFrame:
+        """The frame to_frame copies (built once)."""
+        rows = {
+            "key": [],
+            "namespace": [],
+            "name": [],
+            "data_type": [],
+            "kind": [],
+            "value_type": [],
+            "bytes": [],
+            "depth": [],
+            "children": [],
+            "line": [],
+            "column": [],
+            "offset": [],
+        }
+        for e in self.entries:
+            k = e.key
+            rows["key"].append(printed_key(k))
+            if isinstance(k, edn.Keyword | edn.Symbol):
+                rows["namespace"].append(k.namespace)
+                rows["name"].append(k.name)
+            else:
+                rows["namespace"].append(None)
+                rows["name"].append(None)
+            rows["data_type"].append(e.data_type)
+            rows["kind"].append(e.kind)
+            rows["value_type"].append(value_type(e.value))
+            rows["bytes"].append(e.length)
+            rows["depth"].append(depth_of(e.value))
+            rows["children"].append(child_count(e.value))
+            rows["line"].append(e.line)
+            rows["column"].append(e.column)
+            rows["offset"].append(e.offset)
+        df = pd.DataFrame(rows)
+        df["data_type"] = pd.Categorical(df["data_type"], categories=list(DATA_TYPES))
+        return df
 
     def by_type(self) -> pd.DataFrame:
         """Entries and bytes per data type (every data type listed, zeros included)."""
@@ -641,22 +646,34 @@ def memory_from_bytes(
     progress: bool | None = None,
 ) -> Memory:
     """Build a Memory from the file's bytes (see load_memory)."""
-    # bytes in: the reader reports invalid UTF-8 (which the app cannot read) as a diagnostic
-    raw_entries, diags = edn.read_map_entries(data, source=source)
-    table = build_rules(rules)
-    entries: list[Entry] = []
-    it: Any = raw_entries
     show = progress if progress is not None else len(data) >= _PROGRESS_MIN_BYTES
-    if show:
-        from tqdm.auto import tqdm
+    with edn.gc_paused():
+        # bytes in: the reader reports invalid UTF-8 (which the app cannot read) as a diagnostic
+        if show:
+            from tqdm.auto import tqdm
 
-        it = tqdm(raw_entries, desc="classify", unit="entry")
-    for me in it:
-        k = me.key
-        dt, kind = classify_with(table, printed_key(k), me.value)
-        entries.append(
-            Entry(k, me.value, me.offset, me.length, me.line, dt, kind, me.column, me.key_text)
-        )
+            with tqdm(
+                total=len(data), desc="parse", unit="B", unit_scale=True, unit_divisor=1024
+            ) as bar:
+
+                def advance(done: int) -> None:
+                    bar.update(done - bar.n)
+
+                raw_entries, diags = edn.read_map_entries(data, source=source, progress=advance)
+                bar.update(len(data) - bar.n)
+        else:
+            raw_entries, diags = edn.read_map_entries(data, source=source)
+        table = build_rules(rules)
+        entries: list[Entry] = []
+        it: Any = raw_entries
+        if show:
+            it = tqdm(raw_entries, desc="classify", unit="entry")
+        for me in it:
+            k = me.key
+            dt, kind = classify_with(table, printed_key(k), me.value)
+            entries.append(
+                Entry(k, me.value, me.offset, me.length, me.line, dt, kind, me.column, me.key_text)
+            )
     m = _NSMAP_START.match(data[:4096])
     prefix = m.group(1).decode("utf-8", "replace") if m else None
     diags = list(diags)

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from workbench import edn
+from workbench.edn import reader as edn_reader
 from workbench.generate import generate_memory
 from workbench.memory import load_memory
 
@@ -39,9 +40,9 @@ def _median_time(fn, repeat: int, label: str = "") -> tuple[float, object]:
     return statistics.median(times), out
 
 
-def _parse_time(path: Path, repeat: int) -> float:
+def _parse_time(path: Path, repeat: int, label: str = "parse") -> float:
     text = path.read_text("utf-8")
-    t, _ = _median_time(lambda: edn.read_map_entries(text), repeat, "parse")
+    t, _ = _median_time(lambda: edn.read_map_entries(text), repeat, label)
     return t
 
 
@@ -79,6 +80,14 @@ def main(argv: list[str] | None = None) -> int:
             )
         size_mb = path.stat().st_size / 1e6
         t_parse = _parse_time(path, args.repeat)
+        fast = edn_reader.speedups_enabled()
+        edn_reader.use_speedups(False)
+        try:
+            t_pure = _parse_time(
+                path, 1, "pure"
+            )  # the reader without its C fast path, for comparison
+        finally:
+            edn_reader.use_speedups(fast)
 
         def end_to_end():
             m = load_memory(path, progress=False)
@@ -90,7 +99,11 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"file {size_mb:.1f} MB, {len(m.entries):,} entries, {len(m.diagnostics)} diagnostics"
         )
-        print(f"edn.read_map_entries alone: median {t_parse:.2f} s ({size_mb / t_parse:.1f} MB/s)")
+        print(
+            f"edn.read_map_entries alone ({'C fast path' if fast else 'pure Python'}): median "
+            f"{t_parse:.2f} s ({size_mb / t_parse:.1f} MB/s); pure-Python reader (one run): "
+            f"{t_pure:.2f} s ({size_mb / t_pure:.1f} MB/s, x{t_pure / t_parse:.2f} the time)"
+        )
         print(
             f"load_memory + classify + to_frame: median {t_all:.2f} s over {args.repeat} run(s) "
             f"= {rate:.1f} MB/s; target >= {LOAD_TARGET_MBS:.0f} MB/s -> "

@@ -30,7 +30,7 @@ from typing import IO, Any
 
 from .errors import EdnSyntaxError
 from .identical import identical
-from .reader import loads, loads_all, make_reader
+from .reader import gc_paused, loads, loads_all, make_reader
 from .recover import read_map_entries
 from .typename import EDN_TYPES, type_name
 from .types import (
@@ -53,6 +53,7 @@ from .writer import dumps
 
 __all__ = [
     "loads",
+    "gc_paused",
     "type_name",
     "EDN_TYPES",
     "loads_all",

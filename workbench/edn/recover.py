@@ -40,6 +40,7 @@ from .reader import (
     _ns_key,
     _Reader,
     _skip,
+    gc_paused,
 )
 from .types import REGEX_TAG, Diagnostic, Keyword, MapEntry, Symbol, kw
 
@@ -104,8 +105,12 @@ def read_map_entries(
     *,
     source: str = "<string>",
     tags: Mapping[Any, Callable[[Any], Any]] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[list[MapEntry], list[Diagnostic]]:
-    """Every readable entry of a top-level map, and one Diagnostic per damaged stretch."""
+    """Every readable entry of a top-level map, and one Diagnostic per damaged stretch.
+
+    progress, when given, is called now and then with the UTF-8 byte offset read so far.
+    """
     diags: list[Diagnostic] = []
     if isinstance(text, (bytes, bytearray, memoryview)):
         data = bytes(text)
@@ -129,12 +134,16 @@ def read_map_entries(
             )
     else:
         doc = text
-    return _Salvage(doc, source, tags, diags).run()
+    with gc_paused():
+        return _Salvage(doc, source, tags, diags, progress).run()
 
 
 class _Salvage:
-    def __init__(self, doc: str, source: str, tags: Any, diags: list[Diagnostic]) -> None:
+    def __init__(
+        self, doc: str, source: str, tags: Any, diags: list[Diagnostic], progress: Any = None
+    ) -> None:
         self.doc = doc
+        self.progress = progress
         self.reader = _Reader(source, tags, "keep")
         self.reader.found = []
         self.diags = diags
@@ -193,6 +202,8 @@ class _Salvage:
         entries = self.entries
         seen: dict[Any, int] = {}
         at = self.pos.at
+        progress = self.progress
+        next_report = 0
         while True:
             # ---------------- key
             try:
@@ -289,6 +300,9 @@ class _Salvage:
             _, _, bend = at(ve)
             entries.append(MapEntry(k, v, doc[ks:ke], boff, bend - boff, line, col))
             pos = ve
+            if progress is not None and bend >= next_report:
+                progress(bend)
+                next_report = bend + (1 << 20)
 
     def form_text(self, at: int, limit: int = 80) -> str:
         """The source text of the form at `at`, clipped to `limit` characters."""

@@ -1,0 +1,445 @@
+/* Optional C fast path of the EDN reader (workbench/edn/reader.py holds the rules).
+ *
+ * read_one(doc, pos) reads one form the way _Reader.parse(doc, pos, one=True) does and returns
+ * (value, start, end). It covers the forms real memory files are made of: maps, vectors, lists,
+ * sets, #:ns{} maps, strings, keywords, symbols, nil/true/false, 64-bit integers and plain
+ * floats. On anything else (tags, chars, metadata, discards, big or radix numbers, octal or
+ * surrogate escapes, duplicates, unhashable keys, every syntax error, very deep nesting, the end
+ * of the text or a closing bracket) it returns None, and the Python reader reads the same form
+ * from the same position: errors, their positions and every rare form stay with one implementation.
+ * Keywords and symbols are interned through the Python reader's caches and validators.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#define MAX_DEPTH 1000
+
+static PyObject *KW_CACHE;   /* dict: token -> Keyword */
+static PyObject *KW_MISS;    /* token -> Keyword, or BAIL when clojure.edn refuses it */
+static PyObject *SYM_CACHE;  /* dict: token -> Symbol / None / True / False */
+static PyObject *SYM_MISS;   /* token -> Symbol, or BAIL */
+static PyObject *NS_CHECK;   /* #:ns token -> namespace str, or BAIL */
+static PyObject *NS_KEY;     /* (key, ns) -> the key a #:ns{} map gives it */
+static PyObject *NS_CACHE;   /* dict: ns -> dict: key -> namespaced key */
+static PyObject *VECTOR_T;
+static PyObject *LIST_T;
+static PyObject *KEYWORD_T;
+static PyObject *SYMBOL_T;
+static PyObject *BAIL;
+
+typedef struct {
+    int kind;
+    const void *data;
+    Py_ssize_t len;
+    PyObject *doc;
+    int depth;
+} Src;
+
+#define CH(s, i) PyUnicode_READ((s)->kind, (s)->data, (i))
+
+/* A NULL return with no exception set means "not for the fast path". */
+#define BAILOUT() return NULL
+
+static const unsigned char ASCII_WS[128] = {
+    ['\t'] = 1, ['\n'] = 1, [0x0b] = 1, [0x0c] = 1, ['\r'] = 1, [0x1c] = 1, [0x1d] = 1,
+    [0x1e] = 1, [0x1f] = 1, [' '] = 1, [','] = 1,
+};
+static const unsigned char ASCII_TERM[128] = {
+    ['"'] = 1, [';'] = 1, ['^'] = 1, ['('] = 1, [')'] = 1, ['['] = 1, [']'] = 1,
+    ['{'] = 1, ['}'] = 1, ['\\'] = 1,
+};
+
+/* Java Character.isWhitespace plus ',' (types.WS). */
+static inline int is_ws(Py_UCS4 c) {
+    if (c < 128) return ASCII_WS[c];
+    return c == 0x1680 || (c >= 0x2000 && c <= 0x2006) || (c >= 0x2008 && c <= 0x200a) ||
+           c == 0x2028 || c == 0x2029 || c == 0x205f || c == 0x3000;
+}
+
+/* A token constituent: neither whitespace nor a terminating macro character. */
+static inline int is_tok(Py_UCS4 c) {
+    if (c < 128) return !ASCII_WS[c] && !ASCII_TERM[c];
+    return !is_ws(c);
+}
+
+static inline int is_digit(Py_UCS4 c) { return c >= '0' && c <= '9'; }
+
+/* Skip whitespace, commas and ; comments. */
+static Py_ssize_t skip(const Src *s, Py_ssize_t i) {
+    while (i < s->len) {
+        Py_UCS4 c = CH(s, i);
+        if (is_ws(c)) {
+            i++;
+        } else if (c == ';') {
+            while (i < s->len) {
+                c = CH(s, i);
+                if (c == '\n' || c == '\r') break;
+                i++;
+            }
+        } else {
+            break;
+        }
+    }
+    return i;
+}
+
+static Py_ssize_t token_end(const Src *s, Py_ssize_t i) {
+    while (i < s->len && is_tok(CH(s, i))) i++;
+    return i;
+}
+
+/* Look token up in cache; on a miss ask the Python validator. */
+static PyObject *intern_token(const Src *s, Py_ssize_t a, Py_ssize_t b, PyObject *cache,
+                              PyObject *miss) {
+    PyObject *tok = PyUnicode_Substring(s->doc, a, b);
+    if (!tok) return NULL;
+    PyObject *v = PyDict_GetItemWithError(cache, tok);
+    if (v) {
+        Py_DECREF(tok);
+        return Py_NewRef(v);
+    }
+    if (PyErr_Occurred()) {
+        Py_DECREF(tok);
+        return NULL;
+    }
+    v = PyObject_CallOneArg(miss, tok);
+    Py_DECREF(tok);
+    if (v == BAIL) {
+        Py_DECREF(v);
+        BAILOUT();
+    }
+    return v;
+}
+
+static PyObject *read_form(Src *s, Py_ssize_t *pos);
+
+static PyObject *read_string(Src *s, Py_ssize_t *pos) {
+    Py_ssize_t a = *pos + 1, i = a;
+    int escaped = 0;
+    while (i < s->len) {
+        Py_UCS4 c = CH(s, i);
+        if (c == '"') break;
+        if (c == '\\') {
+            escaped = 1;
+            i += 2;
+            continue;
+        }
+        i++;
+    }
+    if (i >= s->len) BAILOUT(); /* unterminated */
+    *pos = i + 1;
+    if (!escaped) return PyUnicode_Substring(s->doc, a, i);
+    Py_UCS4 *buf = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)(i - a));
+    if (!buf) return PyErr_NoMemory();
+    Py_ssize_t n = 0;
+    for (Py_ssize_t j = a; j < i; j++) {
+        Py_UCS4 c = CH(s, j);
+        if (c >= 0xD800 && c <= 0xDFFF) goto bail; /* surrogates pair up in Python */
+        if (c != '\\') {
+            buf[n++] = c;
+            continue;
+        }
+        c = CH(s, ++j);
+        switch (c) {
+            case 't': buf[n++] = '\t'; break;
+            case 'r': buf[n++] = '\r'; break;
+            case 'n': buf[n++] = '\n'; break;
+            case 'b': buf[n++] = '\b'; break;
+            case 'f': buf[n++] = '\f'; break;
+            case '\\': buf[n++] = '\\'; break;
+            case '"': buf[n++] = '"'; break;
+            case 'u': {
+                if (j + 4 >= i) goto bail;
+                Py_UCS4 code = 0;
+                for (int k = 1; k <= 4; k++) {
+                    Py_UCS4 h = CH(s, j + k);
+                    int d;
+                    if (h >= '0' && h <= '9') d = (int)(h - '0');
+                    else if (h >= 'a' && h <= 'f') d = (int)(h - 'a' + 10);
+                    else if (h >= 'A' && h <= 'F') d = (int)(h - 'A' + 10);
+                    else goto bail;
+                    code = code * 16 + (Py_UCS4)d;
+                }
+                if (code >= 0xD800 && code <= 0xDFFF) goto bail;
+                buf[n++] = code;
+                j += 4;
+                break;
+            }
+            default:
+                goto bail; /* octal escapes and errors */
+        }
+    }
+    PyObject *out = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf, n);
+    PyMem_Free(buf);
+    return out;
+bail:
+    PyMem_Free(buf);
+    BAILOUT();
+}
+
+static PyObject *read_number(Src *s, Py_ssize_t *pos) {
+    Py_ssize_t a = *pos, i = a, e = a;
+    while (e < s->len) {
+        Py_UCS4 c = CH(s, e);
+        if (!is_tok(c) || c == '#') break;
+        e++;
+    }
+    int neg = 0;
+    Py_UCS4 c = CH(s, i);
+    if (c == '+' || c == '-') {
+        neg = c == '-';
+        i++;
+    }
+    Py_ssize_t d0 = i;
+    while (i < e && is_digit(CH(s, i))) i++;
+    Py_ssize_t nd = i - d0;
+    if (nd == 0) BAILOUT();
+    if (i == e) {
+        if (nd > 1 && CH(s, d0) == '0') BAILOUT(); /* octal or invalid */
+        if (nd > 18) BAILOUT();
+        long long v = 0;
+        for (Py_ssize_t j = d0; j < e; j++) v = v * 10 + (long long)(CH(s, j) - '0');
+        *pos = e;
+        return PyLong_FromLongLong(neg ? -v : v);
+    }
+    /* [-+]?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)? */
+    if (CH(s, i) == '.') {
+        i++;
+        while (i < e && is_digit(CH(s, i))) i++;
+    }
+    if (i < e && (CH(s, i) == 'e' || CH(s, i) == 'E')) {
+        i++;
+        if (i < e && (CH(s, i) == '+' || CH(s, i) == '-')) i++;
+        Py_ssize_t x0 = i;
+        while (i < e && is_digit(CH(s, i))) i++;
+        if (i == x0) BAILOUT();
+    }
+    if (i != e) BAILOUT(); /* M, N, ratios, radix, errors */
+    PyObject *text = PyUnicode_Substring(s->doc, a, e);
+    if (!text) return NULL;
+    PyObject *v = PyFloat_FromString(text);
+    Py_DECREF(text);
+    *pos = e;
+    return v;
+}
+
+/* Read forms until `closer` into a new list. */
+static PyObject *read_items(Src *s, Py_ssize_t *pos, Py_UCS4 closer) {
+    PyObject *items = PyList_New(0);
+    if (!items) return NULL;
+    Py_ssize_t i = *pos;
+    for (;;) {
+        i = skip(s, i);
+        if (i >= s->len) goto fail;
+        Py_UCS4 c = CH(s, i);
+        if (c == closer) {
+            *pos = i + 1;
+            return items;
+        }
+        if (c == ')' || c == ']' || c == '}') goto fail;
+        PyObject *v = read_form(s, &i);
+        if (!v) goto fail;
+        int r = PyList_Append(items, v);
+        Py_DECREF(v);
+        if (r < 0) goto fail;
+    }
+fail:
+    Py_DECREF(items);
+    return NULL;
+}
+
+static PyObject *ns_key(PyObject *k, PyObject *ns) {
+    PyTypeObject *t = Py_TYPE(k);
+    if ((PyObject *)t != KEYWORD_T && (PyObject *)t != SYMBOL_T) return Py_NewRef(k);
+    PyObject *table = PyDict_GetItemWithError(NS_CACHE, ns);
+    if (!table) {
+        if (PyErr_Occurred()) return NULL;
+        table = PyDict_New();
+        if (!table) return NULL;
+        int r = PyDict_SetItem(NS_CACHE, ns, table);
+        Py_DECREF(table); /* NS_CACHE holds it */
+        if (r < 0) return NULL;
+    }
+    PyObject *v = PyDict_GetItemWithError(table, k);
+    if (v) return Py_NewRef(v);
+    if (PyErr_Occurred()) return NULL;
+    v = PyObject_CallFunctionObjArgs(NS_KEY, k, ns, NULL);
+    if (!v) return NULL;
+    if (PyDict_SetItem(table, k, v) < 0) {
+        Py_DECREF(v);
+        return NULL;
+    }
+    return v;
+}
+
+static PyObject *read_map(Src *s, Py_ssize_t *pos, PyObject *ns) {
+    PyObject *items = read_items(s, pos, '}');
+    if (!items) return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(items);
+    PyObject *d = NULL;
+    if (n & 1) goto bail;
+    d = PyDict_New();
+    if (!d) goto fail;
+    for (Py_ssize_t j = 0; j < n; j += 2) {
+        PyObject *k = PyList_GET_ITEM(items, j);
+        if (ns) {
+            k = ns_key(k, ns);
+            if (!k) goto fail;
+        } else {
+            Py_INCREF(k);
+        }
+        int r = PyDict_SetItem(d, k, PyList_GET_ITEM(items, j + 1));
+        Py_DECREF(k);
+        if (r < 0) {
+            if (PyErr_ExceptionMatches(PyExc_TypeError)) { /* unhashable key: Python freezes it */
+                PyErr_Clear();
+                goto bail;
+            }
+            goto fail;
+        }
+    }
+    if (PyDict_GET_SIZE(d) * 2 != n) goto bail; /* duplicates: Python explains them */
+    Py_DECREF(items);
+    return d;
+bail:
+fail:
+    Py_XDECREF(d);
+    Py_DECREF(items);
+    return NULL;
+}
+
+static PyObject *read_set(Src *s, Py_ssize_t *pos) {
+    PyObject *items = read_items(s, pos, '}');
+    if (!items) return NULL;
+    PyObject *out = PyFrozenSet_New(items);
+    if (!out) {
+        if (PyErr_ExceptionMatches(PyExc_TypeError)) PyErr_Clear();
+    } else if (PySet_GET_SIZE(out) != PyList_GET_SIZE(items)) {
+        Py_CLEAR(out);
+    }
+    Py_DECREF(items);
+    return out;
+}
+
+static PyObject *read_form(Src *s, Py_ssize_t *pos) {
+    Py_ssize_t i = *pos;
+    Py_UCS4 c = CH(s, i);
+    PyObject *v = NULL;
+    if (c == '{' || c == '[' || c == '(' || c == '#') {
+        if (s->depth >= MAX_DEPTH) BAILOUT();
+        s->depth++;
+        if (c == '{') {
+            i++;
+            v = read_map(s, &i, NULL);
+        } else if (c == '[' || c == '(') {
+            i++;
+            PyObject *items = read_items(s, &i, c == '[' ? ']' : ')');
+            if (items) {
+                v = PyObject_CallOneArg(c == '[' ? VECTOR_T : LIST_T, items);
+                Py_DECREF(items);
+            }
+        } else if (i + 1 < s->len && CH(s, i + 1) == '{') {
+            i += 2;
+            v = read_set(s, &i);
+        } else if (i + 1 < s->len && CH(s, i + 1) == ':') {
+            /* #:[WS]*(TOK+)[WS]*\{ */
+            i += 2;
+            while (i < s->len && is_ws(CH(s, i))) i++;
+            Py_ssize_t a = i;
+            i = token_end(s, i);
+            Py_ssize_t b = i;
+            while (i < s->len && is_ws(CH(s, i))) i++;
+            if (b > a && i < s->len && CH(s, i) == '{') {
+                PyObject *tok = PyUnicode_Substring(s->doc, a, b);
+                if (tok) {
+                    PyObject *ns = PyObject_CallOneArg(NS_CHECK, tok);
+                    Py_DECREF(tok);
+                    if (ns == BAIL) {
+                        Py_DECREF(ns);
+                    } else if (ns) {
+                        i++;
+                        v = read_map(s, &i, ns);
+                        Py_DECREF(ns);
+                    }
+                }
+            }
+        }
+        s->depth--;
+        if (v) *pos = i;
+        return v;
+    }
+    if (c == '"') return read_string(s, pos);
+    if (c == ':') {
+        Py_ssize_t e = token_end(s, i + 1);
+        v = intern_token(s, i, e, KW_CACHE, KW_MISS);
+        if (v) *pos = e;
+        return v;
+    }
+    if (is_digit(c) ||
+        ((c == '+' || c == '-') && i + 1 < s->len && is_digit(CH(s, i + 1)))) {
+        return read_number(s, pos);
+    }
+    if (!is_tok(c) || c == '#') BAILOUT(); /* chars, metadata, closers, dispatch */
+    Py_ssize_t e = token_end(s, i);
+    v = intern_token(s, i, e, SYM_CACHE, SYM_MISS);
+    if (v) *pos = e;
+    return v;
+}
+
+static PyObject *py_read_one(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2 || !PyUnicode_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "read_one(doc: str, pos: int)");
+        return NULL;
+    }
+    if (!KW_CACHE) {
+        PyErr_SetString(PyExc_RuntimeError, "_speedups.configure() was not called");
+        return NULL;
+    }
+    Py_ssize_t pos = PyLong_AsSsize_t(args[1]);
+    if (pos == -1 && PyErr_Occurred()) return NULL;
+    Src s = {PyUnicode_KIND(args[0]), PyUnicode_DATA(args[0]), PyUnicode_GET_LENGTH(args[0]),
+             args[0], 0};
+    if (pos < 0 || pos > s.len) Py_RETURN_NONE;
+    Py_ssize_t start = skip(&s, pos);
+    if (start >= s.len) Py_RETURN_NONE;
+    Py_ssize_t end = start;
+    PyObject *v = read_form(&s, &end);
+    if (!v) {
+        if (PyErr_Occurred()) return NULL;
+        Py_RETURN_NONE;
+    }
+    PyObject *out = Py_BuildValue("(Nnn)", v, start, end);
+    return out;
+}
+
+static PyObject *py_configure(PyObject *self, PyObject *args) {
+    PyObject *a[12];
+    if (!PyArg_UnpackTuple(args, "configure", 12, 12, &a[0], &a[1], &a[2], &a[3], &a[4], &a[5],
+                           &a[6], &a[7], &a[8], &a[9], &a[10], &a[11]))
+        return NULL;
+    if (!PyDict_Check(a[0]) || !PyDict_Check(a[2]) || !PyDict_Check(a[6])) {
+        PyErr_SetString(PyExc_TypeError, "configure: caches must be dicts");
+        return NULL;
+    }
+    PyObject **slots[12] = {&KW_CACHE, &KW_MISS,  &SYM_CACHE, &SYM_MISS,  &NS_CHECK, &NS_KEY,
+                            &NS_CACHE, &VECTOR_T, &LIST_T,    &KEYWORD_T, &SYMBOL_T, &BAIL};
+    for (int k = 0; k < 12; k++) Py_XSETREF(*slots[k], Py_NewRef(a[k]));
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    {"read_one", (PyCFunction)(void (*)(void))py_read_one, METH_FASTCALL,
+     "read_one(doc, pos) -> (value, start, end), or None to let the Python reader read it."},
+    {"configure", py_configure, METH_VARARGS,
+     "configure(kw_cache, kw_miss, sym_cache, sym_miss, ns_check, ns_key, ns_cache, Vector, "
+     "List, Keyword, Symbol, bail): the reader's caches, validators and types."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_speedups",
+    "C fast path of workbench.edn's reader (optional; the Python reader is the reference).", -1,
+    methods,
+};
+
+PyMODINIT_FUNC PyInit__speedups(void) { return PyModule_Create(&module); }
