@@ -159,21 +159,29 @@ def test_tricky_forms_read_the_same(text: str) -> None:
 
 def test_the_fast_path_reads_common_forms_itself() -> None:
     # these must come back from C (not None), or the speed-up is lost without anyone noticing
+    tag_fn = reader.make_reader().fast_tag
     for text in [
         '{:a "b" :c [1 2.5 nil] :d #{:x} :e #:n{:k (1)}}',
         ":ns/k",
         "sym",
         "-12",
         '"a\\"b"',
+        '#inst "2020-01-01T00:00:00Z"',
+        "#object[Foo 0x1 {}]",
+        "\\a",
+        "1N",
+        "[#_ 1 2]",
+        "##NaN",
+        '"\\101"',
     ]:
-        got = _speedups.read_one(" " + text + " ", 0)
+        got = _speedups.read_one(" " + text + " ", 0, tag_fn)
         assert got is not None, text
         _fast, slow = _both(edn.loads, text)
         assert identical(got[0], slow[1])
         assert got[1:] == (1, 1 + len(text))
     # ... and hand these to the Python reader
-    for text in ['#inst "2020-01-01T00:00:00Z"', "\\a", "1N", "{:a 1 :a 2}", "]", "", "#_ 1"]:
-        assert _speedups.read_one(text, 0) is None, text
+    for text in ["{:a 1 :a 2}", "]", "", "#_ 1", "^:m [1]", '#"re"', '#inst "bad"', "[1", ":a/"]:
+        assert _speedups.read_one(text, 0, tag_fn) is None, text
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from workbench import edn
+from workbench.edn import reader as edn_reader
 
 READ_TARGET_MBS = 25.0
 WRITE_TARGET_MBS = 60.0
@@ -299,9 +300,12 @@ def run(size_mb: float = 10.0, repeats: int = 5, seed: int = 0, baseline: bool =
     cases = [
         ("read", "edn.loads", lambda: edn.loads(text), mb, READ_TARGET_MBS),
         ("salvage", "edn.read_map_entries", lambda: edn.read_map_entries(text), mb, None),
+        ("read_pure", "edn.loads (pure Python)", lambda: _pure(edn.loads, text), mb, None),
         ("write", "edn.dumps", lambda: edn.dumps(loaded), plain_mb, WRITE_TARGET_MBS),
         ("write_prstr", "edn.dumps(pr_str=True)", lambda: edn.dumps(loaded, pr_str=True), mb, None),
     ]
+    fast = "C fast path on" if edn_reader.speedups_enabled() else "pure Python (C fast path off)"
+    print(f"reader: {fast}")
     print(f"{'':34s}{'wall MB/s':>10s}{'cpu MB/s':>10s}  target")
     for key, label, fn, size, target in cases:
         wall, cpu = median_time(fn, repeats)
@@ -348,6 +352,16 @@ def run(size_mb: float = 10.0, repeats: int = 5, seed: int = 0, baseline: bool =
         f"{'OK' if ratio <= MEMORY_TARGET_RATIO else 'MISSED'})"
     )
     return out
+
+
+def _pure(fn, *args):  # noqa: ANN001, ANN202
+    """fn(*args) with the reader's C fast path switched off."""
+    was_on = edn_reader.speedups_enabled()
+    edn_reader.use_speedups(False)
+    try:
+        return fn(*args)
+    finally:
+        edn_reader.use_speedups(was_on)
 
 
 def _verdict(got: float, target: float) -> str:

@@ -1,13 +1,13 @@
 /* Optional C fast path of the EDN reader (workbench/edn/reader.py holds the rules).
  *
- * read_one(doc, pos) reads one form the way _Reader.parse(doc, pos, one=True) does and returns
- * (value, start, end). It covers the forms real memory files are made of: maps, vectors, lists,
- * sets, #:ns{} maps, strings, keywords, symbols, nil/true/false, 64-bit integers and plain
- * floats. On anything else (tags, chars, metadata, discards, big or radix numbers, octal or
- * surrogate escapes, duplicates, unhashable keys, every syntax error, very deep nesting, the end
- * of the text or a closing bracket) it returns None, and the Python reader reads the same form
- * from the same position: errors, their positions and every rare form stay with one implementation.
- * Keywords and symbols are interned through the Python reader's caches and validators.
+ * read_one(doc, pos, tag_fn) reads one form the way _Reader.parse(doc, pos, one=True) does and
+ * returns (value, start, end). The scanning and building happen here; every decision the Python
+ * reader makes with a rule of its own (is this keyword valid? what does this tag, character,
+ * big number or octal escape mean?) is asked of the Python reader through the callbacks given
+ * to configure(), so the two cannot disagree on a value. On metadata, regex literals, duplicates,
+ * unhashable keys, every syntax error, very deep nesting, the end of the text or a closing
+ * bracket it returns None, and the Python reader reads the same form from the same position:
+ * errors and their positions have one implementation.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -26,12 +26,17 @@ static PyObject *LIST_T;
 static PyObject *KEYWORD_T;
 static PyObject *SYMBOL_T;
 static PyObject *BAIL;
+static PyObject *NUM_MISS;   /* number token -> value (N, M, ratios, radix, big), or BAIL */
+static PyObject *STR_MISS;   /* string body with octal or surrogate escapes -> str, or BAIL */
+static PyObject *CHAR_MISS;  /* character token (after the backslash) -> Char, or BAIL */
+static PyObject *NAN_OBJ;    /* the reader's one ##NaN object */
 
 typedef struct {
     int kind;
     const void *data;
     Py_ssize_t len;
     PyObject *doc;
+    PyObject *tag_fn; /* (tag token, value, doc, pos) -> value, or BAIL */
     int depth;
 } Src;
 
@@ -111,6 +116,19 @@ static PyObject *intern_token(const Src *s, Py_ssize_t a, Py_ssize_t b, PyObject
     return v;
 }
 
+/* fn(doc[a:b]) through a Python validator; BAIL means "let the Python reader do it". */
+static PyObject *ask(PyObject *fn, const Src *s, Py_ssize_t a, Py_ssize_t b) {
+    PyObject *tok = PyUnicode_Substring(s->doc, a, b);
+    if (!tok) return NULL;
+    PyObject *v = PyObject_CallOneArg(fn, tok);
+    Py_DECREF(tok);
+    if (v == BAIL) {
+        Py_DECREF(v);
+        BAILOUT();
+    }
+    return v;
+}
+
 static PyObject *read_form(Src *s, Py_ssize_t *pos);
 
 static PyObject *read_string(Src *s, Py_ssize_t *pos) {
@@ -129,6 +147,7 @@ static PyObject *read_string(Src *s, Py_ssize_t *pos) {
     if (i >= s->len) BAILOUT(); /* unterminated */
     *pos = i + 1;
     if (!escaped) return PyUnicode_Substring(s->doc, a, i);
+    Py_ssize_t body_end = i;
     Py_UCS4 *buf = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)(i - a));
     if (!buf) return PyErr_NoMemory();
     Py_ssize_t n = 0;
@@ -172,12 +191,13 @@ static PyObject *read_string(Src *s, Py_ssize_t *pos) {
     PyObject *out = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf, n);
     PyMem_Free(buf);
     return out;
-bail:
+bail: /* octal escapes, surrogates, invalid escapes: the Python reader's rules */
     PyMem_Free(buf);
-    BAILOUT();
+    return ask(STR_MISS, s, a, body_end);
 }
 
 static PyObject *read_number(Src *s, Py_ssize_t *pos) {
+    PyObject *v;
     Py_ssize_t a = *pos, i = a, e = a;
     while (e < s->len) {
         Py_UCS4 c = CH(s, e);
@@ -194,13 +214,12 @@ static PyObject *read_number(Src *s, Py_ssize_t *pos) {
     while (i < e && is_digit(CH(s, i))) i++;
     Py_ssize_t nd = i - d0;
     if (nd == 0) BAILOUT();
+    if (i == e && (nd > 18 || (nd > 1 && CH(s, d0) == '0'))) goto other; /* big, octal, bad */
     if (i == e) {
-        if (nd > 1 && CH(s, d0) == '0') BAILOUT(); /* octal or invalid */
-        if (nd > 18) BAILOUT();
-        long long v = 0;
-        for (Py_ssize_t j = d0; j < e; j++) v = v * 10 + (long long)(CH(s, j) - '0');
+        long long n = 0;
+        for (Py_ssize_t j = d0; j < e; j++) n = n * 10 + (long long)(CH(s, j) - '0');
         *pos = e;
-        return PyLong_FromLongLong(neg ? -v : v);
+        return PyLong_FromLongLong(neg ? -n : n);
     }
     /* [-+]?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)? */
     if (CH(s, i) == '.') {
@@ -212,14 +231,18 @@ static PyObject *read_number(Src *s, Py_ssize_t *pos) {
         if (i < e && (CH(s, i) == '+' || CH(s, i) == '-')) i++;
         Py_ssize_t x0 = i;
         while (i < e && is_digit(CH(s, i))) i++;
-        if (i == x0) BAILOUT();
+        if (i == x0) goto other;
     }
-    if (i != e) BAILOUT(); /* M, N, ratios, radix, errors */
+    if (i != e) goto other; /* M, N, ratios, radix, errors */
     PyObject *text = PyUnicode_Substring(s->doc, a, e);
     if (!text) return NULL;
-    PyObject *v = PyFloat_FromString(text);
+    v = PyFloat_FromString(text);
     Py_DECREF(text);
     *pos = e;
+    return v;
+other:
+    v = ask(NUM_MISS, s, a, e);
+    if (v) *pos = e;
     return v;
 }
 
@@ -237,6 +260,16 @@ static PyObject *read_items(Src *s, Py_ssize_t *pos, Py_UCS4 closer) {
             return items;
         }
         if (c == ')' || c == ']' || c == '}') goto fail;
+        if (c == '#' && i + 1 < s->len && CH(s, i + 1) == '_') { /* #_ form: read, then drop */
+            i = skip(s, i + 2);
+            if (i >= s->len) goto fail;
+            c = CH(s, i);
+            if (c == ')' || c == ']' || c == '}') goto fail;
+            PyObject *dropped = read_form(s, &i);
+            if (!dropped) goto fail;
+            Py_DECREF(dropped);
+            continue;
+        }
         PyObject *v = read_form(s, &i);
         if (!v) goto fail;
         int r = PyList_Append(items, v);
@@ -363,9 +396,58 @@ static PyObject *read_form(Src *s, Py_ssize_t *pos) {
                     }
                 }
             }
+        } else if (i + 1 < s->len && CH(s, i + 1) == '#') {
+            /* ##Inf ##-Inf ##NaN */
+            i = skip(s, i + 2);
+            Py_ssize_t a = i;
+            i = token_end(s, i);
+            Py_ssize_t n = i - a;
+            if (n == 3 && CH(s, a) == 'I' && CH(s, a + 1) == 'n' && CH(s, a + 2) == 'f')
+                v = PyFloat_FromDouble(Py_HUGE_VAL);
+            else if (n == 4 && CH(s, a) == '-' && CH(s, a + 1) == 'I' && CH(s, a + 2) == 'n' &&
+                     CH(s, a + 3) == 'f')
+                v = PyFloat_FromDouble(-Py_HUGE_VAL);
+            else if (n == 3 && CH(s, a) == 'N' && CH(s, a + 1) == 'a' && CH(s, a + 2) == 'N')
+                v = Py_NewRef(NAN_OBJ);
+        } else if (i + 1 < s->len && s->tag_fn != Py_None &&
+                   ((CH(s, i + 1) >= 'a' && CH(s, i + 1) <= 'z') ||
+                    (CH(s, i + 1) >= 'A' && CH(s, i + 1) <= 'Z'))) {
+            /* #tag form: the reader's tag_fn applies the tag (or keeps it as Tagged) */
+            Py_ssize_t at = i, a = i + 1;
+            i = token_end(s, a);
+            Py_ssize_t b = i;
+            i = skip(s, i);
+            if (i < s->len) {
+                Py_UCS4 d = CH(s, i);
+                if (d != ')' && d != ']' && d != '}') {
+                    PyObject *inner = read_form(s, &i);
+                    if (inner) {
+                        PyObject *tok = PyUnicode_Substring(s->doc, a, b);
+                        if (tok) {
+                            PyObject *p = PyLong_FromSsize_t(at);
+                            if (p) {
+                                v = PyObject_CallFunctionObjArgs(s->tag_fn, tok, inner, s->doc,
+                                                                 p, NULL);
+                                Py_DECREF(p);
+                            }
+                            Py_DECREF(tok);
+                        }
+                        Py_DECREF(inner);
+                        if (v == BAIL) Py_CLEAR(v);
+                    }
+                }
+            }
         }
         s->depth--;
         if (v) *pos = i;
+        return v;
+    }
+    if (c == '\\') {
+        /* \\[\s\S]{_TOK}*: one character of any kind, then token constituents */
+        if (i + 1 >= s->len) BAILOUT();
+        Py_ssize_t e = token_end(s, i + 2);
+        v = ask(CHAR_MISS, s, i + 1, e);
+        if (v) *pos = e;
         return v;
     }
     if (c == '"') return read_string(s, pos);
@@ -387,8 +469,8 @@ static PyObject *read_form(Src *s, Py_ssize_t *pos) {
 }
 
 static PyObject *py_read_one(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 2 || !PyUnicode_Check(args[0])) {
-        PyErr_SetString(PyExc_TypeError, "read_one(doc: str, pos: int)");
+    if (nargs != 3 || !PyUnicode_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "read_one(doc: str, pos: int, tag_fn)");
         return NULL;
     }
     if (!KW_CACHE) {
@@ -398,7 +480,7 @@ static PyObject *py_read_one(PyObject *self, PyObject *const *args, Py_ssize_t n
     Py_ssize_t pos = PyLong_AsSsize_t(args[1]);
     if (pos == -1 && PyErr_Occurred()) return NULL;
     Src s = {PyUnicode_KIND(args[0]), PyUnicode_DATA(args[0]), PyUnicode_GET_LENGTH(args[0]),
-             args[0], 0};
+             args[0], args[2], 0};
     if (pos < 0 || pos > s.len) Py_RETURN_NONE;
     Py_ssize_t start = skip(&s, pos);
     if (start >= s.len) Py_RETURN_NONE;
@@ -412,27 +494,41 @@ static PyObject *py_read_one(PyObject *self, PyObject *const *args, Py_ssize_t n
     return out;
 }
 
-static PyObject *py_configure(PyObject *self, PyObject *args) {
-    PyObject *a[12];
-    if (!PyArg_UnpackTuple(args, "configure", 12, 12, &a[0], &a[1], &a[2], &a[3], &a[4], &a[5],
-                           &a[6], &a[7], &a[8], &a[9], &a[10], &a[11]))
+static PyObject *py_configure(PyObject *self, PyObject *arg) {
+    static const char *names[] = {"kw_cache", "kw_miss", "sym_cache", "sym_miss", "ns_check",
+                                  "ns_key",   "ns_cache", "Vector",   "List",     "Keyword",
+                                  "Symbol",   "bail",     "num_miss", "str_miss", "char_miss",
+                                  "nan"};
+    PyObject **slots[] = {&KW_CACHE, &KW_MISS,  &SYM_CACHE, &SYM_MISS,  &NS_CHECK, &NS_KEY,
+                          &NS_CACHE, &VECTOR_T, &LIST_T,    &KEYWORD_T, &SYMBOL_T, &BAIL,
+                          &NUM_MISS, &STR_MISS, &CHAR_MISS, &NAN_OBJ};
+    const int n = (int)(sizeof(names) / sizeof(names[0]));
+    if (!PyDict_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "configure(dict)");
         return NULL;
-    if (!PyDict_Check(a[0]) || !PyDict_Check(a[2]) || !PyDict_Check(a[6])) {
+    }
+    for (int k = 0; k < n; k++) {
+        PyObject *v = PyDict_GetItemString(arg, names[k]);
+        if (!v) {
+            PyErr_Format(PyExc_KeyError, "configure: missing %s", names[k]);
+            return NULL;
+        }
+    }
+    if (!PyDict_Check(PyDict_GetItemString(arg, "kw_cache")) ||
+        !PyDict_Check(PyDict_GetItemString(arg, "sym_cache")) ||
+        !PyDict_Check(PyDict_GetItemString(arg, "ns_cache"))) {
         PyErr_SetString(PyExc_TypeError, "configure: caches must be dicts");
         return NULL;
     }
-    PyObject **slots[12] = {&KW_CACHE, &KW_MISS,  &SYM_CACHE, &SYM_MISS,  &NS_CHECK, &NS_KEY,
-                            &NS_CACHE, &VECTOR_T, &LIST_T,    &KEYWORD_T, &SYMBOL_T, &BAIL};
-    for (int k = 0; k < 12; k++) Py_XSETREF(*slots[k], Py_NewRef(a[k]));
+    for (int k = 0; k < n; k++) Py_XSETREF(*slots[k], Py_NewRef(PyDict_GetItemString(arg, names[k])));
     Py_RETURN_NONE;
 }
 
 static PyMethodDef methods[] = {
     {"read_one", (PyCFunction)(void (*)(void))py_read_one, METH_FASTCALL,
-     "read_one(doc, pos) -> (value, start, end), or None to let the Python reader read it."},
-    {"configure", py_configure, METH_VARARGS,
-     "configure(kw_cache, kw_miss, sym_cache, sym_miss, ns_check, ns_key, ns_cache, Vector, "
-     "List, Keyword, Symbol, bail): the reader's caches, validators and types."},
+     "read_one(doc, pos, tag_fn) -> (value, start, end), or None: the Python reader reads it."},
+    {"configure", py_configure, METH_O,
+     "configure({name: object}): the reader's caches, validators, types and sentinels."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -442,6 +442,16 @@ class _Reader:
             raise self.error(doc, pos, f"No reader function for tag {tag}", "#" + str(tag))
         return Tagged(tag, value)
 
+    def fast_tag(self, token: str, value: Any, doc: str, pos: int) -> Any:
+        """The C fast path's tag callback: tagged(), or _BAIL where the Python reader raises."""
+        parsed = parse_ident(token)
+        if parsed is None or parsed[0] or token in _NOT_NS:
+            return _BAIL
+        try:
+            return self.tagged(Symbol(parsed[1], parsed[2]), value, doc, pos)
+        except EdnSyntaxError:
+            return _BAIL
+
     # -- collections --------------------------------------------------------------------------
     def make_map(self, items: list, doc: str, start: int, ns: str | None = None) -> dict:
         """A dict from alternating keys and values, refusing odd counts and duplicates."""
@@ -497,9 +507,13 @@ class _Reader:
     def parse(self, doc: str, pos: int, one: bool) -> Any:
         """Read forms from doc[pos:]: every form (one=False) or (value, start, end) of one form."""
         if one and _fast_one is not None:
-            r = _fast_one(doc, pos)
+            found = self.found
+            n_found = len(found) if found is not None else 0
+            r = _fast_one(doc, pos, self.fast_tag)
             if r is not None:
                 return r
+            if found:  # the Python reader below reports the tags it meets again
+                del found[n_found:]
         single = _TOKEN_RE.match
         pair = _PAIR_RE.match
         match = single
@@ -908,15 +922,52 @@ def _ns_check(token: str) -> Any:
     return parsed[2]
 
 
+def _num_miss(token: str) -> Any:
+    try:
+        return match_number(token)
+    except (ValueError, ArithmeticError):
+        return _BAIL
+
+
+def _str_miss(body: str) -> Any:
+    try:
+        return _unescape(body, body, 0, "<string>")
+    except EdnSyntaxError:
+        return _BAIL
+
+
+def _char_miss(token: str) -> Any:
+    try:
+        return _read_char(token)
+    except ValueError:
+        return _BAIL
+
+
 try:
     from . import _speedups
 except ImportError:  # no C compiler at install time: the pure-Python reader does everything
     _speedups = None
 else:
     _speedups.configure(
-        _KW_CACHE, _kw_miss, _SYM_CACHE, _sym_miss, _ns_check, _ns_key, {},
-        Vector, List, Keyword, Symbol, _BAIL,
-    )  # fmt: skip
+        {
+            "kw_cache": _KW_CACHE,
+            "kw_miss": _kw_miss,
+            "sym_cache": _SYM_CACHE,
+            "sym_miss": _sym_miss,
+            "ns_check": _ns_check,
+            "ns_key": _ns_key,
+            "ns_cache": {},
+            "Vector": Vector,
+            "List": List,
+            "Keyword": Keyword,
+            "Symbol": Symbol,
+            "bail": _BAIL,
+            "num_miss": _num_miss,
+            "str_miss": _str_miss,
+            "char_miss": _char_miss,
+            "nan": _NAN,
+        }
+    )
 _fast_one = _speedups.read_one if _speedups is not None else None
 
 
@@ -998,8 +1049,18 @@ def loads_all(
 ) -> list:
     """Read every top-level EDN form of the text."""
     doc = _decode(text, source)
+    r = make_reader(source, tags, unknown_tags)
     with gc_paused():
-        return make_reader(source, tags, unknown_tags).parse(doc, 0, False)
+        forms: list = []
+        pos = 0
+        while _fast_one is not None:
+            got = _fast_one(doc, pos, r.fast_tag)
+            if got is None:
+                break
+            forms.append(got[0])
+            pos = got[2]
+        forms.extend(r.parse(doc, pos, False))  # the rest, and the end of the text
+        return forms
 
 
 def _decode(text: Any, source: str) -> str:
