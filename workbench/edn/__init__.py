@@ -3,6 +3,8 @@
 Reading: ``loads(text)`` (exactly one form), ``loads_all(text)``, ``load(path_or_file)``; options
 ``source=`` (named in errors), ``tags={"my/tag": fn}`` (per call; overrides #inst/#uuid too) and
 ``unknown_tags="keep"`` (default: ``Tagged(tag, value)``) or ``"error"`` (what clojure.edn does).
+Tag functions should be pure: when the optional C fast path hands a form back to the Python reader
+(on an error, say), the Python reader applies them again.
 ``#"regex"`` is not EDN: kept as ``Tagged(REGEX_TAG, raw_pattern)`` and written back as ``#"..."``.
 Errors are ``EdnSyntaxError`` (a ValueError) with .source .line .column (1-based, characters)
 .offset (UTF-8 bytes) .reason .text .snippet; duplicates, invalid tokens, unterminated forms, odd
