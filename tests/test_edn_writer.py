@@ -257,3 +257,13 @@ def test_unreadable_keywords_refused_by_default_and_printed_as_is_on_request():
     )
     with pytest.raises(ValueError, match="unreadable"):
         edn.dumps(value, unreadable="skip")
+
+
+def test_printed_prints_what_dumps_refuses_like_pr_str() -> None:
+    bad = edn.kw(":embed-token/0abc")
+    assert not bad.readable
+    assert edn.printed(bad) == ":embed-token/0abc"
+    assert edn.printed(edn.Vector([bad, 1])) == "[:embed-token/0abc 1]"
+    assert edn.printed({edn.kw(":a"): "x"}) == '{:a "x"}'
+    with pytest.raises(TypeError):
+        edn.dumps(edn.Vector([bad, 1]))

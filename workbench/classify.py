@@ -135,12 +135,10 @@ RULES: tuple[Rule, ...] = (
 
 
 def printed_key(key: Any) -> str:
-    """The key as the app prints it (`:ns/name` for keywords, EDN text otherwise)."""
-    if isinstance(key, edn.Keyword | edn.Symbol):
-        return str(key)  # also for keys that are not valid EDN (damaged keys in diagnostics)
+    """The key as the app prints it (also keys that are not valid EDN, from diagnostics)."""
     try:
-        return edn.dumps(key)
-    except TypeError:
+        return edn.printed(key)
+    except TypeError:  # not an EDN value at all (a rule tried on a Python object)
         return repr(key)
 
 

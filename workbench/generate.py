@@ -344,7 +344,7 @@ class Truth:
 
         def row(obj: Any) -> dict:
             d = asdict(obj)
-            d["key"] = None if obj.key is None else _printed(obj.key)
+            d["key"] = None if obj.key is None else edn.printed(obj.key)
             return d
 
         return json.dumps(
@@ -1227,11 +1227,6 @@ def check_salvage(g: Generated, memory: Any) -> dict[str, list]:
         elif damage_kind(diag) != d.kind:
             out["misnamed"].append((d, diag))
     return out
-
-
-def _printed(key: Any) -> str:
-    """Printed form of a key, also for keys that cannot be valid EDN (damage)."""
-    return str(key) if isinstance(key, edn.Keyword | edn.Symbol) else edn.dumps(key)
 
 
 def _approx_size(v: Any) -> int:

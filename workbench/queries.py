@@ -74,10 +74,7 @@ _ISO = re.compile(
 )
 
 
-def printed(value: Any) -> str:
-    """The printed EDN form used for search and canonical ordering (pr-str like, never fails
-    on unreadable keywords)."""
-    return edn.dumps(value, unreadable="print")
+printed = edn.printed  # the printed form used for search and canonical ordering
 
 
 def print_like_app(value: Any, pr_str: bool = True) -> str:

@@ -51,7 +51,7 @@ from .types import (
     kw,
     sym,
 )
-from .writer import dumps
+from .writer import dumps, printed
 
 __all__ = [
     "loads",
@@ -61,6 +61,7 @@ __all__ = [
     "loads_all",
     "load",
     "dumps",
+    "printed",
     "dump",
     "EdnSyntaxError",
     "Keyword",

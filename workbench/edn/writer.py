@@ -437,6 +437,17 @@ def dumps(
         raise TypeError(f"{exc.why} (at path {where})") from None
 
 
+def printed(value: Any) -> str:
+    """Printed form as the app's pr-str gives it: unreadable keywords print as they are.
+
+    For display, search and ordering of keys and values, including keys the reader refuses.
+    """
+    t = type(value)
+    if t is Keyword or t is Symbol:
+        return str(value)
+    return dumps(value, unreadable="print")
+
+
 def _path_text(p: Any) -> str:
     try:
         return dumps(p)

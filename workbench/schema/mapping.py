@@ -86,7 +86,11 @@ KIND_NS = {
 
 
 def printed(key: Any) -> str:
-    """Printed EDN form of a key (`:projects/davidwu`)."""
+    """Printed EDN form of a key (`:projects/davidwu`), the entity's identity.
+
+    Strict, unlike edn.printed: a composite key holding an unreadable keyword raises here rather
+    than becoming an identity that parse_printed_key cannot read back.
+    """
     return str(key) if type(key) is K else edn.dumps(key)
 
 
