@@ -278,3 +278,35 @@ def test_binary_encoder_recovers_after_a_refused_value_and_works_in_threads():
     for t in threads:
         t.join()
     assert errors == []
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(batch=st.lists(values, max_size=6))
+def test_encode_many_gives_the_bytes_of_encode_for_every_codec(batch):
+    # each value of a batch is numbered from scratch: shared keywords in another order included
+    for name in ("binary", "edn", "json"):
+        codec = get_codec(name)
+        try:
+            one_by_one = [codec.encode(v) for v in batch]
+        except TypeError:  # (edn refuses unreadable keywords; encode_many must refuse them too)
+            with pytest.raises(TypeError):
+                codec.encode_many(batch)
+            continue
+        assert codec.encode_many(batch) == one_by_one
+        assert codec.encode_many(iter(batch)) == one_by_one
+
+
+def test_binary_encode_many_numbers_each_value_alone_and_recovers_after_a_refusal():
+    codec = get_codec("binary")
+    a, b, c = K("x", "a"), K("x", "b"), K(None, "c")
+    batch = [{a: b}, {b: a, c: edn.Vector([a, c])}, edn.Vector([c, b, a]), frozenset({b})]
+    out = codec.encode_many(batch)
+    assert out == [codec.encode(v) for v in batch]
+    for data, want in zip(out, batch, strict=True):
+        assert edn.identical(codec.decode(data), want)
+    with pytest.raises(TypeError, match="cannot encode"):
+        codec.encode_many([{a: 1}, {b: object()}])
+    assert codec.encode_many(batch) == out
+    many = {K("k", str(i)): K("v", str(i)) for i in range(150)}  # past the 112 extension codes
+    assert codec.encode_many([many, {a: 1}]) == [codec.encode(many), codec.encode({a: 1})]
+    assert codec.encode_many([]) == []

@@ -20,6 +20,7 @@ from workbench import edn
 from workbench.queries import QUERIES, run_query
 from workbench.stores import KeyTooLongError, Store, StoreError, open_store
 from workbench.stores.edn_file import EdnFileStore
+from workbench.stores.keys import decode_key, encode_key, encode_keys
 from workbench.stores.lmdb_entity import LmdbEntityStore, sortable
 from workbench.stores.lmdb_kv import LmdbKvStore
 
@@ -199,6 +200,85 @@ def test_lmdb_kv_stores_printed_keys_and_batches(tmp_path):
         with s.env.begin() as txn:
             keys = [k for k, _ in txn.cursor()]
         assert b":projects/davidwu" in keys and b"4" in keys and b'"s"' in keys
+
+
+def test_encode_keys_matches_encode_key_and_round_trips():
+    keys = [
+        K("projects", "davidwu"),  # readable: printed form cached on the keyword
+        K(None, "plain"),
+        K("embed-token", "0abc"),  # not readable by clojure.edn, still stored as printed text
+        K(None, "a/b"),  # a slash in the name: printed form would split it, binary form
+        K("", "x"),
+        K("a", "b/c"),
+        "s",
+        4,
+        edn.Vector([K(None, "v"), 1]),
+        frozenset({1}),
+        None,
+    ]
+    encoded = encode_keys(keys)
+    assert encoded == [encode_key(k) for k in keys]
+    assert encoded[:3] == [b":projects/davidwu", b":plain", b":embed-token/0abc"]
+    assert encoded[3][:1] == b"\x00" and encoded[4][:1] == b"\x00"
+    for k, data in zip(keys, encoded, strict=True):
+        assert edn.identical(decode_key(data), k), k
+    for long_key in (K("p", "y" * 600), K("embed-token", "0" + "y" * 600)):
+        with pytest.raises(KeyTooLongError, match="511"):
+            encode_keys([K(None, "ok"), long_key])
+        with pytest.raises(KeyTooLongError, match="511"):
+            encode_key(long_key)
+
+
+def test_lmdb_kv_put_many_batches_in_order_last_write_wins(tmp_path):
+    with LmdbKvStore(tmp_path / "kv", durability="nosync", batch_size=3) as s:
+        items = [(K(None, f"k{i % 4}"), i) for i in range(10)]  # duplicates across batches
+        assert s.put_many(iter(items)) == 10
+        assert dict(s.items()) == {
+            K(None, "k0"): 8,
+            K(None, "k1"): 9,
+            K(None, "k2"): 6,
+            K(None, "k3"): 7,
+        }
+        assert s.put_many([]) == 0 and s.put_many({}) == 0
+
+
+def test_lmdb_kv_put_many_refused_value_stops_after_the_written_batches(tmp_path):
+    import gc
+
+    with LmdbKvStore(tmp_path / "kv", durability="nosync", batch_size=2) as s:
+        items = [(K(None, "a"), 1), (K(None, "b"), 2), (K(None, "c"), object()), (K(None, "d"), 4)]
+        with pytest.raises(TypeError, match="cannot encode"):
+            s.put_many(items)
+        assert dict(s.items()) == {K(None, "a"): 1, K(None, "b"): 2}
+        assert gc.isenabled()  # the GC pause ends with the error
+
+
+def test_lmdb_kv_put_many_grows_the_map_before_a_batch_not_after_a_failed_one(tmp_path):
+    s = LmdbKvStore(tmp_path / "kv", durability="nosync", map_size=256 << 10, batch_size=500)
+    runs = []  # transaction bodies run: a batch that filled the map runs twice
+    write = s._write
+    s._write = lambda body: write(lambda txn: (runs.append(1), body(txn))[1])
+    value = {K("x", "text"): "y" * 1000, K("x", "n"): 1}
+    assert s.put_many((K("k", str(i)), value) for i in range(3000)) == 3000
+    assert len(s) == 3000 and s.map_growths >= 2 and len(runs) == 6
+    s.put(K(None, "big"), "z" * (4 << 20))  # a single put grows when the map is full
+    assert len(runs) == 8 and s.get(K(None, "big")) == "z" * (4 << 20)
+    s.close()
+
+
+def test_lmdb_kv_put_many_on_a_map_that_may_not_grow_writes_what_fits(tmp_path):
+    from workbench.migrate.faults import cap_map_size, uncap_map_size
+
+    s = LmdbKvStore(tmp_path / "kv", durability="nosync", map_size=256 << 10, batch_size=50)
+    assert cap_map_size(s)  # a full disk: _grow raises MapFullError
+    items = [(K("k", str(i)), "y" * 1000) for i in range(3000)]
+    with pytest.raises(lmdb.MapFullError):
+        s.put_many(items)
+    written = len(s)
+    assert 50 <= written < 3000 and written % 50 == 0 and s.map_growths == 0
+    uncap_map_size(s)
+    assert s.put_many(items) == 3000 and len(s) == 3000
+    s.close()
 
 
 # ------------------------------------------------------------------------ LMDB entity store

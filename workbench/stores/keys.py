@@ -7,13 +7,14 @@ as ``b"\\x00"`` + the exact binary codec (so every EDN key round-trips).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from workbench import edn
 from workbench.codecs import get_codec
 from workbench.stores.base import KeyTooLongError
 
-__all__ = ["MAX_KEY_BYTES", "encode_key", "decode_key", "keyword_from_text"]
+__all__ = ["MAX_KEY_BYTES", "encode_key", "encode_keys", "decode_key", "keyword_from_text"]
 
 MAX_KEY_BYTES = 511
 _BINARY = get_codec("binary")
@@ -38,24 +39,52 @@ def _simple_keyword(key: Any) -> bool:
 
 def encode_key(key: Any) -> bytes:
     """LMDB key bytes for `key`; KeyTooLongError (naming the key) beyond 511 bytes."""
-    if type(key) is _KW and _simple_keyword(key):
-        data = str(key).encode("utf-8")
-    else:
-        try:
-            text = edn.dumps(key)
-            same = not text.startswith(":") and edn.identical(edn.loads(text), key)
-        except Exception:  # noqa: BLE001 - unprintable/unreadable: use the binary form
-            text, same = "", False
-        data = text.encode("utf-8") if same else b"\x00" + _BINARY.encode(key)
+    if type(key) is _KW:
+        # a keyword's printed form is cached on it: `_edn` when clojure.edn reads it back (then
+        # the first '/' splits it as keyword_from_text does), `_str` always
+        text = key._edn
+        if text is None and _simple_keyword(key):
+            text = key._str
+        if text is not None:
+            data = text.encode("utf-8")
+            if len(data) > MAX_KEY_BYTES:
+                raise _too_long(key, data)
+            return data
+    try:
+        text = edn.dumps(key)
+        same = not text.startswith(":") and edn.identical(edn.loads(text), key)
+    except Exception:  # noqa: BLE001 - unprintable/unreadable: use the binary form
+        text, same = "", False
+    data = text.encode("utf-8") if same else b"\x00" + _BINARY.encode(key)
     if len(data) > MAX_KEY_BYTES:
-        from workbench.queries import printed
-
-        shown = printed(key)
-        raise KeyTooLongError(
-            f"key {shown[:120]}{'...' if len(shown) > 120 else ''} is {len(data)} bytes printed; "
-            f"LMDB keys are limited to {MAX_KEY_BYTES} bytes"
-        )
+        raise _too_long(key, data)
     return data
+
+
+def encode_keys(keys: Iterable[Any]) -> list[bytes]:
+    """encode_key for each key (a batch: readable keywords, the usual keys, without a call each)."""
+    out: list[bytes] = []
+    append = out.append
+    kw = _KW
+    limit = MAX_KEY_BYTES
+    for key in keys:
+        if type(key) is kw and (text := key._edn) is not None:
+            data = text.encode("utf-8")
+            if len(data) <= limit:
+                append(data)
+                continue
+        append(encode_key(key))
+    return out
+
+
+def _too_long(key: Any, data: bytes) -> KeyTooLongError:
+    from workbench.queries import printed
+
+    shown = printed(key)
+    return KeyTooLongError(
+        f"key {shown[:120]}{'...' if len(shown) > 120 else ''} is {len(data)} bytes printed; "
+        f"LMDB keys are limited to {MAX_KEY_BYTES} bytes"
+    )
 
 
 def decode_key(data: bytes | memoryview) -> Any:
