@@ -5,13 +5,14 @@ from __future__ import annotations
 import decimal
 import fractions
 import math
+import os
 import uuid
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbench import edn
+from workbench import codecs, edn
 from workbench.codecs import CODEC_NAMES, get_codec
 
 K = edn.Keyword
@@ -310,3 +311,45 @@ def test_binary_encode_many_numbers_each_value_alone_and_recovers_after_a_refusa
     many = {K("k", str(i)): K("v", str(i)) for i in range(150)}  # past the 112 extension codes
     assert codec.encode_many([many, {a: 1}]) == [codec.encode(many), codec.encode({a: 1})]
     assert codec.encode_many([]) == []
+
+
+# ------------------------------------------------------------------ the C keyword hook
+
+_C_HOOK = codecs._KeywordHook is not None
+if os.environ.get("CI") and not _C_HOOK:
+    raise RuntimeError("CI: the C keyword hook workbench._codecs_speedups was not built")
+needs_c_hook = pytest.mark.skipif(not _C_HOOK, reason="C hook not built (no C compiler)")
+
+
+@needs_c_hook
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=values)
+def test_c_hook_encodes_the_same_bytes_as_the_python_hook(value):
+    c, py = codecs._Encoder(c_hook=True), codecs._Encoder(c_hook=False)
+    assert c.c_hook and not py.c_hook
+    assert c.encode(value) == py.encode(value)
+
+
+@needs_c_hook
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(kws=many_keywords)
+def test_c_hook_matches_past_the_last_keyword_code(kws):
+    value = {k: edn.Vector([k, frozenset({k})]) for k in kws}
+    c, py = codecs._Encoder(c_hook=True), codecs._Encoder(c_hook=False)
+    assert c.encode(value) == py.encode(value)
+    assert c.encode_many([value, {}]) == py.encode_many([value, {}])
+
+
+@needs_c_hook
+def test_c_hook_refuses_what_the_python_hook_refuses_and_can_be_switched_off():
+    c = codecs._Encoder(c_hook=True)
+    with pytest.raises(TypeError, match="cannot encode"):
+        c.encode({edn.kw(":a"): object()})
+    assert c.encode(edn.Vector([edn.kw(":a")])) == codecs._Encoder(False).encode(
+        edn.Vector([edn.kw(":a")])
+    )
+    try:
+        assert codecs.use_speedups(False) is False and not codecs.speedups_enabled()
+        assert get_codec("binary").decode(get_codec("binary").encode(edn.kw(":x"))) is edn.kw(":x")
+    finally:
+        assert codecs.use_speedups(True) is True

@@ -216,6 +216,12 @@ def _header(kws: tuple) -> bytes:
     return head
 
 
+try:
+    from workbench._codecs_speedups import KeywordHook as _KeywordHook
+except ImportError:  # built without a C compiler: the Python hook below
+    _KeywordHook = None
+
+
 class _Encoder(threading.local):
     """Per thread: a packer and the keyword numbering of the value being encoded.
 
@@ -224,7 +230,7 @@ class _Encoder(threading.local):
     on every call), no temporaries, vectors and sets tested before the general table.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, c_hook: bool = True) -> None:
         codes: dict[Any, msgpack.ExtType] = {}  # keyword -> its extension, in order of first use
         number = codes.setdefault
         exts = _KW_EXTS
@@ -246,6 +252,9 @@ class _Encoder(threading.local):
                 return [set_ext, *obj]
             return other(obj)
 
+        if c_hook and _KeywordHook is not None:  # the same steps in C (_codecs_speedups.c)
+            default = _KeywordHook(codes, exts, overflow, set_ext, kw_type, vec_type, other)
+        self.c_hook = _KeywordHook is not None and type(default) is _KeywordHook
         pack = msgpack.Packer(
             default=default, strict_types=True, use_bin_type=True, autoreset=True
         ).pack
@@ -276,6 +285,18 @@ class _Encoder(threading.local):
 
 
 _encoder = _Encoder()
+
+
+def use_speedups(enabled: bool = True) -> bool:
+    """Use the C keyword hook (when built) or the Python one; True when the C hook is on."""
+    global _encoder
+    _encoder = _Encoder(c_hook=enabled)
+    return _encoder.c_hook
+
+
+def speedups_enabled() -> bool:
+    """True when the binary codec encodes with the C keyword hook."""
+    return _encoder.c_hook
 
 
 def _binary_encode(value: Any) -> bytes:
