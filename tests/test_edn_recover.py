@@ -509,11 +509,12 @@ def test_the_garbage_collector_is_paused_while_reading_and_restored() -> None:
     tags = {"probe": lambda v: states.append(gc.isenabled()) or v}
     assert gc.isenabled()
     edn.read_map_entries("{:a #probe 1}", tags=tags)
-    edn.loads("#probe 2", tags=tags)
-    assert states == [False, False] and gc.isenabled()
+    edn.loads("[#probe 2 " + "0 " * 40_000 + "]", tags=tags)  # a large read
+    edn.loads("#probe 3", tags=tags)  # a small one is not worth the pause
+    assert states == [False, False, True] and gc.isenabled()
     gc.disable()
     try:
-        edn.loads("[1]")
+        edn.loads("[1 " + "0 " * 40_000 + "]")
         assert not gc.isenabled()  # left as the caller had it
     finally:
         gc.enable()

@@ -7,7 +7,7 @@ import math
 import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -988,6 +988,9 @@ def speedups_available() -> bool:
     return _speedups is not None
 
 
+_PAUSE_GC_CHARS = 1 << 16  # below this a read allocates too little for the GC to matter
+
+
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """Pause Python's cyclic GC while a large read builds millions of acyclic objects.
@@ -1026,8 +1029,13 @@ def loads(
     """Read exactly one EDN form; trailing text (other than whitespace/comments) is an error."""
     doc = _decode(text, source)
     r = make_reader(source, tags, unknown_tags)
-    with gc_paused():
+    if len(doc) < _PAUSE_GC_CHARS:  # (small reads, e.g. one stored value, skip the pause's cost)
         v, s1, end = r.parse(doc, 0, True)
+    else:
+        with gc_paused():
+            v, s1, end = r.parse(doc, 0, True)
+    if end == len(doc) and v is not EOF and v is not CLOSE:
+        return v
     if v is EOF:
         raise r.error(doc, len(doc), "No EDN form in the text (empty document)", "")
     if v is CLOSE:
@@ -1050,7 +1058,7 @@ def loads_all(
     """Read every top-level EDN form of the text."""
     doc = _decode(text, source)
     r = make_reader(source, tags, unknown_tags)
-    with gc_paused():
+    with gc_paused() if len(doc) >= _PAUSE_GC_CHARS else nullcontext():
         forms: list = []
         pos = 0
         while _fast_one is not None:
