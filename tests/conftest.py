@@ -18,10 +18,8 @@ def edn_reader_impl(request):
         if os.environ.get("CI"):
             pytest.fail("the C fast path workbench.edn._speedups was not built")
         pytest.skip("the C fast path was not built here (no C compiler at install time)")
-    was_on = reader.speedups_enabled()
-    reader.use_speedups(request.param == "c")
-    yield request.param
-    reader.use_speedups(was_on)
+    with reader.fast_path(request.param == "c"):
+        yield request.param
 
 
 @pytest.fixture(scope="session")

@@ -31,14 +31,11 @@ def _outcome(fn, text: str):
 
 
 def _both(fn, text: str) -> tuple:
-    was_on = reader.speedups_enabled()
-    try:
-        reader.use_speedups(True)
+    """(outcome with the C fast path, outcome with the pure-Python reader) of fn(text)."""
+    with reader.fast_path(True):
         fast = _outcome(fn, text)
-        reader.use_speedups(False)
+    with reader.fast_path(False):
         slow = _outcome(fn, text)
-    finally:
-        reader.use_speedups(was_on)
     return fast, slow
 
 
@@ -57,14 +54,7 @@ def _read_entries(text: str):
 
 
 def _assert_same_entries(text: str) -> None:
-    was_on = reader.speedups_enabled()
-    try:
-        reader.use_speedups(True)
-        fast_entries, fast_diags = _read_entries(text)
-        reader.use_speedups(False)
-        slow_entries, slow_diags = _read_entries(text)
-    finally:
-        reader.use_speedups(was_on)
+    (_, (fast_entries, fast_diags)), (_, (slow_entries, slow_diags)) = _both(_read_entries, text)
     assert len(fast_diags) == len(slow_diags)
     for f, s in zip(fast_diags, slow_diags, strict=True):  # (a key may hold ##NaN: not ==)
         assert f[:-1] == s[:-1] and identical(f[-1], s[-1]), (f, s)

@@ -300,7 +300,13 @@ def run(size_mb: float = 10.0, repeats: int = 5, seed: int = 0, baseline: bool =
     cases = [
         ("read", "edn.loads", lambda: edn.loads(text), mb, READ_TARGET_MBS),
         ("salvage", "edn.read_map_entries", lambda: edn.read_map_entries(text), mb, None),
-        ("read_pure", "edn.loads (pure Python)", lambda: _pure(edn.loads, text), mb, None),
+        (
+            "read_pure",
+            "edn.loads (pure Python)",
+            lambda: _without_fast_path(edn.loads, text),
+            mb,
+            None,
+        ),
         ("write", "edn.dumps", lambda: edn.dumps(loaded), plain_mb, WRITE_TARGET_MBS),
         ("write_prstr", "edn.dumps(pr_str=True)", lambda: edn.dumps(loaded, pr_str=True), mb, None),
     ]
@@ -354,14 +360,10 @@ def run(size_mb: float = 10.0, repeats: int = 5, seed: int = 0, baseline: bool =
     return out
 
 
-def _pure(fn, *args):  # noqa: ANN001, ANN202
+def _without_fast_path(fn, *args):  # noqa: ANN001, ANN202
     """fn(*args) with the reader's C fast path switched off."""
-    was_on = edn_reader.speedups_enabled()
-    edn_reader.use_speedups(False)
-    try:
+    with edn_reader.fast_path(False):
         return fn(*args)
-    finally:
-        edn_reader.use_speedups(was_on)
 
 
 def _verdict(got: float, target: float) -> str:

@@ -81,13 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         size_mb = path.stat().st_size / 1e6
         t_parse = _parse_time(path, args.repeat)
         fast = edn_reader.speedups_enabled()
-        edn_reader.use_speedups(False)
-        try:
-            t_pure = _parse_time(
-                path, 1, "pure"
-            )  # the reader without its C fast path, for comparison
-        finally:
-            edn_reader.use_speedups(fast)
+        with edn_reader.fast_path(False):  # the reader without its C fast path, for comparison
+            t_pure = _parse_time(path, 1, "pure")
 
         def end_to_end():
             m = load_memory(path, progress=False)

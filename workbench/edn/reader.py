@@ -350,6 +350,37 @@ def _canon(value: Any) -> Any:
     return (t.__name__, value)
 
 
+# Token rules shared by the Python reader and the C fast path's callbacks: each returns the value,
+# or _BAIL when clojure.edn refuses the token (the reader then raises, the fast path hands over).
+_BAIL = object()
+
+
+def _kw_miss(token: str) -> Any:
+    """The keyword of a token missing from _KW_CACHE (interned and cached), or _BAIL."""
+    parsed = parse_ident(token)
+    if parsed is None or not parsed[0]:
+        return _BAIL
+    k = _KW_CACHE[token] = Keyword._from_token(parsed[1], parsed[2], token)
+    return k
+
+
+def _sym_miss(token: str) -> Any:
+    """The symbol of a token missing from _SYM_CACHE (interned and cached), or _BAIL."""
+    parsed = parse_ident(token)
+    if parsed is None or parsed[0]:
+        return _BAIL
+    s = _SYM_CACHE[token] = Symbol._from_token(parsed[1], parsed[2], token)
+    return s
+
+
+def _ns_check(token: str) -> Any:
+    """The namespace a #:ns{...} token names, or _BAIL."""
+    parsed = parse_ident(token)
+    if parsed is None or parsed[0] or parsed[1] is not None or token in _NOT_NS:
+        return _BAIL
+    return parsed[2]
+
+
 class _Reader:
     """Per-call reader state: source name and tag readers (never process-global)."""
 
@@ -381,22 +412,17 @@ class _Reader:
     # -- scalars ------------------------------------------------------------------------------
     def keyword(self, token: str, doc: str, pos: int) -> Keyword:
         """Validate and intern a keyword token (cache miss path)."""
-        parsed = parse_ident(token)
-        if parsed is None or not parsed[0]:
+        k = _kw_miss(token)
+        if k is _BAIL:
             raise self.error(doc, pos, "Invalid keyword (clojure.edn refuses it)", token)
-        k = Keyword._from_token(parsed[1], parsed[2], token)
-        _KW_CACHE[token] = k
         return k
 
     def symbol(self, token: str, doc: str, pos: int) -> Any:
         """nil, true, false or an interned symbol (cache miss path)."""
-        parsed = parse_ident(token)
-        if parsed is None or parsed[0]:
-            c = token[0]
-            reason = "Invalid leading character" if c in "@`~" else "Invalid token"
+        s = _sym_miss(token)
+        if s is _BAIL:
+            reason = "Invalid leading character" if token[0] in "@`~" else "Invalid token"
             raise self.error(doc, pos, reason, token)
-        s = Symbol._from_token(parsed[1], parsed[2], token)
-        _SYM_CACHE[token] = s
         return s
 
     def number(self, token: str, doc: str, pos: int) -> Any:
@@ -765,10 +791,10 @@ class _Reader:
 
     def namespace(self, token: str, doc: str, pos: int) -> str:
         """The namespace of a #:ns{...} map."""
-        parsed = parse_ident(token)
-        if parsed is None or parsed[0] or parsed[1] is not None or token in _NOT_NS:
+        ns = _ns_check(token)
+        if ns is _BAIL:
             raise self.error(doc, pos - 2, "Namespaced map must specify a valid namespace", token)
-        return parsed[2]
+        return ns
 
     def bad_char(self, doc: str, pos: int) -> EdnSyntaxError:
         """The error for text the token regex could not match at pos."""
@@ -896,30 +922,6 @@ def _child_starts(doc: str, start: int) -> list[int]:
 _PLAIN = _Reader()
 
 # -- the optional C fast path (_speedups.c): common forms in C, everything else read here ------
-_BAIL = object()
-
-
-def _kw_miss(token: str) -> Any:
-    parsed = parse_ident(token)
-    if parsed is None or not parsed[0]:
-        return _BAIL
-    k = _KW_CACHE[token] = Keyword._from_token(parsed[1], parsed[2], token)
-    return k
-
-
-def _sym_miss(token: str) -> Any:
-    parsed = parse_ident(token)
-    if parsed is None or parsed[0]:
-        return _BAIL
-    s = _SYM_CACHE[token] = Symbol._from_token(parsed[1], parsed[2], token)
-    return s
-
-
-def _ns_check(token: str) -> Any:
-    parsed = parse_ident(token)
-    if parsed is None or parsed[0] or parsed[1] is not None or token in _NOT_NS:
-        return _BAIL
-    return parsed[2]
 
 
 def _num_miss(token: str) -> Any:
@@ -983,12 +985,23 @@ def speedups_enabled() -> bool:
     return _fast_one is not None
 
 
+@contextmanager
+def fast_path(enabled: bool) -> Iterator[bool]:
+    """Run the block with the C fast path on or off, then restore it; yields whether it is on."""
+    was_on = speedups_enabled()
+    try:
+        yield use_speedups(enabled)
+    finally:
+        use_speedups(was_on)
+
+
 def speedups_available() -> bool:
     """True when the C fast path was built at install time."""
     return _speedups is not None
 
 
 _PAUSE_GC_CHARS = 1 << 16  # below this a read allocates too little for the GC to matter
+_NO_PAUSE = nullcontext()
 
 
 @contextmanager
@@ -1006,6 +1019,11 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_on:
             gc.enable()
+
+
+def _pause_for(doc: str) -> Any:
+    """gc_paused() for a large text; a no-op context for a small one (one stored value, say)."""
+    return gc_paused() if len(doc) >= _PAUSE_GC_CHARS else _NO_PAUSE
 
 
 def make_reader(
@@ -1029,11 +1047,8 @@ def loads(
     """Read exactly one EDN form; trailing text (other than whitespace/comments) is an error."""
     doc = _decode(text, source)
     r = make_reader(source, tags, unknown_tags)
-    if len(doc) < _PAUSE_GC_CHARS:  # (small reads, e.g. one stored value, skip the pause's cost)
+    with _pause_for(doc):
         v, s1, end = r.parse(doc, 0, True)
-    else:
-        with gc_paused():
-            v, s1, end = r.parse(doc, 0, True)
     if end == len(doc) and v is not EOF and v is not CLOSE:
         return v
     if v is EOF:
@@ -1058,7 +1073,7 @@ def loads_all(
     """Read every top-level EDN form of the text."""
     doc = _decode(text, source)
     r = make_reader(source, tags, unknown_tags)
-    with gc_paused() if len(doc) >= _PAUSE_GC_CHARS else nullcontext():
+    with _pause_for(doc):
         forms: list = []
         pos = 0
         while _fast_one is not None:
