@@ -93,6 +93,16 @@ static Py_ssize_t token_end(const Src *s, Py_ssize_t i) {
     return i;
 }
 
+/* fn(arg) through a Python validator: BAIL becomes "let the Python reader do it". */
+static PyObject *checked(PyObject *fn, PyObject *arg) {
+    PyObject *v = PyObject_CallOneArg(fn, arg);
+    if (v == BAIL) {
+        Py_DECREF(v);
+        BAILOUT();
+    }
+    return v;
+}
+
 /* Look token up in cache; on a miss ask the Python validator. */
 static PyObject *intern_token(const Src *s, Py_ssize_t a, Py_ssize_t b, PyObject *cache,
                               PyObject *miss) {
@@ -107,25 +117,17 @@ static PyObject *intern_token(const Src *s, Py_ssize_t a, Py_ssize_t b, PyObject
         Py_DECREF(tok);
         return NULL;
     }
-    v = PyObject_CallOneArg(miss, tok);
+    v = checked(miss, tok);
     Py_DECREF(tok);
-    if (v == BAIL) {
-        Py_DECREF(v);
-        BAILOUT();
-    }
     return v;
 }
 
-/* fn(doc[a:b]) through a Python validator; BAIL means "let the Python reader do it". */
+/* checked(fn, doc[a:b]) */
 static PyObject *ask(PyObject *fn, const Src *s, Py_ssize_t a, Py_ssize_t b) {
     PyObject *tok = PyUnicode_Substring(s->doc, a, b);
     if (!tok) return NULL;
-    PyObject *v = PyObject_CallOneArg(fn, tok);
+    PyObject *v = checked(fn, tok);
     Py_DECREF(tok);
-    if (v == BAIL) {
-        Py_DECREF(v);
-        BAILOUT();
-    }
     return v;
 }
 
@@ -383,17 +385,11 @@ static PyObject *read_form(Src *s, Py_ssize_t *pos) {
             Py_ssize_t b = i;
             while (i < s->len && is_ws(CH(s, i))) i++;
             if (b > a && i < s->len && CH(s, i) == '{') {
-                PyObject *tok = PyUnicode_Substring(s->doc, a, b);
-                if (tok) {
-                    PyObject *ns = PyObject_CallOneArg(NS_CHECK, tok);
-                    Py_DECREF(tok);
-                    if (ns == BAIL) {
-                        Py_DECREF(ns);
-                    } else if (ns) {
-                        i++;
-                        v = read_map(s, &i, ns);
-                        Py_DECREF(ns);
-                    }
+                PyObject *ns = ask(NS_CHECK, s, a, b);
+                if (ns) {
+                    i++;
+                    v = read_map(s, &i, ns);
+                    Py_DECREF(ns);
                 }
             }
         } else if (i + 1 < s->len && CH(s, i + 1) == '#') {
