@@ -66,22 +66,17 @@ CODEC_NAMES = ("edn", "json", "binary")
 
 @dataclass(frozen=True)
 class Codec:
-    """A named value codec: encode(value) -> bytes, decode(bytes) -> value.
-
-    ``encode_many(values) -> list[bytes]`` encodes a batch (the stores' put_many) into the same
-    bytes as ``encode`` on each value; it defaults to exactly that loop.
-    """
+    """A named value codec: encode(value) -> bytes, decode(bytes) -> value."""
 
     name: str
     lossless: bool
     encode: Callable[[Any], bytes]
     decode: Callable[[bytes], Any]
-    encode_many: Callable[[Iterable[Any]], list[bytes]] | None = None
 
-    def __post_init__(self) -> None:
-        if self.encode_many is None:
-            encode = self.encode
-            object.__setattr__(self, "encode_many", lambda values: [encode(v) for v in values])
+    def encode_many(self, values: Iterable[Any]) -> list[bytes]:
+        """encode() of each value (a batch: the stores' put_many)."""
+        encode = self.encode
+        return [encode(v) for v in values]
 
     def roundtrip(self, value: Any) -> Any:
         """Encode then decode `value` (what a store hands back)."""
@@ -268,20 +263,7 @@ class _Encoder(threading.local):
             head = headers.get(kws)
             return (_header(kws) if head is None else head) + body
 
-        def encode_many(values: Iterable[Any]) -> list[bytes]:
-            out: list[bytes] = []
-            append = out.append
-            get = headers.get
-            for value in values:
-                clear()
-                body = pack(value)
-                kws = tuple(codes)
-                head = get(kws)
-                append((_header(kws) if head is None else head) + body)
-            return out
-
         self.encode = encode
-        self.encode_many = encode_many
 
 
 _encoder = _Encoder()
@@ -301,10 +283,6 @@ def speedups_enabled() -> bool:
 
 def _binary_encode(value: Any) -> bytes:
     return _encoder.encode(value)
-
-
-def _binary_encode_many(values: Iterable[Any]) -> list[bytes]:
-    return _encoder.encode_many(values)
 
 
 _tables: dict[bytes, Callable[..., Any]] = {}
@@ -440,7 +418,7 @@ def _json_decode(data: bytes | memoryview) -> Any:
 
 _CODECS = {
     "edn": Codec("edn", True, _edn_encode, _edn_decode),
-    "binary": Codec("binary", True, _binary_encode, _binary_decode, _binary_encode_many),
+    "binary": Codec("binary", True, _binary_encode, _binary_decode),
     "json": Codec("json", False, _json_encode, _json_decode),
 }
 
