@@ -127,3 +127,12 @@ def test_rule_needs_pattern_or_predicate_and_reports_its_name() -> None:
     assert rule_for(K(None, "zzz"), 1) is None
     df = rules_frame()
     assert list(df["name"]) == [r.name for r in RULES]
+
+
+def test_session_namespaces_are_the_sessions_rules_namespaces():
+    from workbench.classify import RULES, SESSION_NAMESPACES
+
+    for ns in SESSION_NAMESPACES:
+        assert classify(edn.Keyword(ns, "s1"), {})[0] == "Sessions", ns
+    ruled = {r.key_pattern.split("/")[0].lstrip("^:") for r in RULES if r.data_type == "Sessions"}
+    assert ruled == set(SESSION_NAMESPACES)

@@ -92,6 +92,20 @@ def only_learning_attrs(value: Any) -> bool:
     )
 
 
+# key namespaces of the Sessions data type (the rules below): what the migration copies first and
+# what the app saves most often
+SESSION_NAMESPACES = frozenset(
+    {
+        "builder-sessions",
+        "presence",
+        "ops",
+        "comments",
+        "versions",
+        "offline-queue",
+        "session-snapshot",
+    }
+)
+
 _SID = r".+"  # session ids: strings, uuids, or keywords printed with their colon (:presence/:s1)
 
 RULES: tuple[Rule, ...] = (

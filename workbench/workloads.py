@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbench import edn
+from workbench.classify import SESSION_NAMESPACES
 from workbench.queries import (
     QUERIES,
     iter_builder_sessions,
@@ -82,18 +83,7 @@ def hot_keys(data: Mapping) -> list:
 
 def session_keys(data: Mapping) -> list:
     """Keys the app saves often: presence, ops, comments, versions, snapshots, builder sessions."""
-    keys = _kind_keys(
-        data,
-        (
-            "presence",
-            "ops",
-            "comments",
-            "versions",
-            "offline-queue",
-            "session-snapshot",
-            "builder-sessions",
-        ),
-    )
+    keys = _kind_keys(data, SESSION_NAMESPACES)
     return keys or _keys_of(data)
 
 

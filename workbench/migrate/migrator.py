@@ -20,26 +20,17 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from workbench import edn
+from workbench.classify import SESSION_NAMESPACES
 from workbench.migrate.modes import ABSENT, RESERVED_NS, MigratingMemory, is_reserved, key_text
 
 CHECKPOINT_KEY = edn.Keyword(RESERVED_NS, "checkpoint")
-
-_SESSION_NS = {
-    "builder-sessions",
-    "presence",
-    "ops",
-    "comments",
-    "versions",
-    "offline-queue",
-    "session-snapshot",
-}
 
 
 def priority(key: Any) -> int:
     """Plan's migration priority of a key: 0 sessions, 1 projects, 2 learning, 3 other."""
     if isinstance(key, edn.Keyword):
         ns = key.namespace
-        if ns in _SESSION_NS:
+        if ns in SESSION_NAMESPACES:
             return 0
         if ns == "projects":
             return 1
