@@ -40,23 +40,8 @@ from workbench.edn.typename import EDN_TYPES, INT64_MAX, INT64_MIN
 from workbench.edn.typename import TYPE_BY_CLASS as _TYPE_BY_CLASS
 from workbench.edn.typename import type_name as edn_type
 
-SCALAR_TYPES = frozenset(
-    {
-        "keyword",
-        "symbol",
-        "string",
-        "long",
-        "bigint",
-        "double",
-        "bigdec",
-        "ratio",
-        "inst",
-        "uuid",
-        "char",
-        "boolean",
-    }
-)
 COLLECTION_TYPES = frozenset({"vector", "list", "set", "map"})
+SCALAR_TYPES = frozenset(EDN_TYPES) - COLLECTION_TYPES - {"nil", "tagged"}
 
 ALERTS = (
     "MIXED_TYPES",
