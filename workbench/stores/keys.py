@@ -62,19 +62,8 @@ def encode_key(key: Any) -> bytes:
 
 
 def encode_keys(keys: Iterable[Any]) -> list[bytes]:
-    """encode_key for each key (a batch: readable keywords, the usual keys, without a call each)."""
-    out: list[bytes] = []
-    append = out.append
-    kw = _KW
-    limit = MAX_KEY_BYTES
-    for key in keys:
-        if type(key) is kw and (text := key._edn) is not None:
-            data = text.encode("utf-8")
-            if len(data) <= limit:
-                append(data)
-                continue
-        append(encode_key(key))
-    return out
+    """encode_key for each key (a batch)."""
+    return [encode_key(k) for k in keys]
 
 
 def _too_long(key: Any, data: bytes) -> KeyTooLongError:
