@@ -648,21 +648,18 @@ def memory_from_bytes(
     """Build a Memory from the file's bytes (see load_memory)."""
     show = progress if progress is not None else len(data) >= _PROGRESS_MIN_BYTES
     with edn.gc_paused():
-        # bytes in: the reader reports invalid UTF-8 (which the app cannot read) as a diagnostic
+        bar = None
         if show:
             from tqdm.auto import tqdm
 
-            with tqdm(
-                total=len(data), desc="parse", unit="B", unit_scale=True, unit_divisor=1024
-            ) as bar:
-
-                def advance(done: int) -> None:
-                    bar.update(done - bar.n)
-
-                raw_entries, diags = edn.read_map_entries(data, source=source, progress=advance)
-                bar.update(len(data) - bar.n)
-        else:
-            raw_entries, diags = edn.read_map_entries(data, source=source)
+            bar = tqdm(total=len(data), desc="parse", unit="B", unit_scale=True)
+        # bytes in: the reader reports invalid UTF-8 (which the app cannot read) as a diagnostic
+        raw_entries, diags = edn.read_map_entries(
+            data, source=source, progress=None if bar is None else lambda n: bar.update(n - bar.n)
+        )
+        if bar is not None:
+            bar.update(len(data) - bar.n)
+            bar.close()
         table = build_rules(rules)
         entries: list[Entry] = []
         it: Any = raw_entries
