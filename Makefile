@@ -7,7 +7,7 @@ INPUT ?= data-samples/memory.edn
 
 .PHONY: install test test-fast report report-quick lint format clean
 
-$(STAMP): pyproject.toml workbench/edn/_speedups.c workbench/_codecs_speedups.c
+$(STAMP): pyproject.toml workbench/edn/_speedups.c workbench/codecs/_speedups.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,datalevin]'

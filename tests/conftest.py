@@ -25,7 +25,7 @@ def edn_reader_impl(request):
 @pytest.fixture(scope="session")
 def dl():
     """The datalevin module with its JVM started once per test session."""
-    from workbench import datalevin as wdl
+    from workbench.stores.datalevin import bridge as wdl
 
     wdl.require()
     wdl.start_jvm()

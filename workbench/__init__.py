@@ -1,3 +1,112 @@
-"""workbench: analyse a Clojure app's memory.edn and rehearse its move to LMDB / Datalevin."""
+"""workbench: analyse a Clojure app's memory.edn and rehearse its move to LMDB / Datalevin.
+
+This module is the public API: what notebooks and the `workbench` command use. Names load on first
+use (``workbench.profile`` imports the profiler, not the benchmark), so ``import workbench`` stays
+cheap. Each name lives in one layer below; see ``tests/test_layers.py`` for the layer rules.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
+
+#: public name -> (module, attribute); attribute None means the module itself.
+_EXPORTS: dict[str, tuple[str, str | None]] = {
+    # foundation
+    "edn": ("workbench.edn", None),
+    "atomic_write_bytes": ("workbench.io", "atomic_write_bytes"),
+    "atomic_write_text": ("workbench.io", "atomic_write_text"),
+    "same_file": ("workbench.io", "same_file"),
+    "save_png": ("workbench.plots", "save_png"),
+    # memory
+    "Memory": ("workbench.memory.model", "Memory"),
+    "load_memory": ("workbench.memory.model", "load_memory"),
+    "memory_from_text": ("workbench.memory.model", "memory_from_text"),
+    "damage_kind": ("workbench.memory.model", "damage_kind"),
+    "Rule": ("workbench.memory.classify", "Rule"),
+    "rules_frame": ("workbench.memory.classify", "rules_frame"),
+    "printed_key": ("workbench.memory.classify", "printed_key"),
+    "generate_memory": ("workbench.memory.generate", "generate_memory"),
+    "DAMAGE_KINDS": ("workbench.memory.generate", "DAMAGE_KINDS"),
+    "GENERATOR_STYLES": ("workbench.memory.generate", "STYLES"),
+    "GENERATOR_LAYOUTS": ("workbench.memory.generate", "LAYOUTS"),
+    "QUERIES": ("workbench.memory.queries", "QUERIES"),
+    "run_query": ("workbench.memory.queries", "run_query"),
+    # analysis
+    "Profile": ("workbench.analysis.profile", "Profile"),
+    "profile": ("workbench.analysis.profile", "profile"),
+    "iter_profile_plots": ("workbench.analysis.profile", "iter_plots"),
+    "plot_bytes_by_type": ("workbench.analysis.profile", "plot_bytes_by_type"),
+    "plot_presence_heatmap": ("workbench.analysis.profile", "plot_presence_heatmap"),
+    "plot_size_distribution": ("workbench.analysis.profile", "plot_size_distribution"),
+    "plot_timeline": ("workbench.analysis.profile", "plot_timeline"),
+    "plot_type_mix": ("workbench.analysis.profile", "plot_type_mix"),
+    "Schema": ("workbench.analysis.schema", "Schema"),
+    "infer_schema": ("workbench.analysis.schema", "infer_schema"),
+    "load_plan_schema": ("workbench.analysis.schema", "load_plan_schema"),
+    "get_mapping": ("workbench.analysis.schema", "get_mapping"),
+    "diff_schemas": ("workbench.analysis.schema", "diff"),
+    "collision_report": ("workbench.analysis.schema", "collision_report"),
+    "loss_report": ("workbench.analysis.schema", "loss_report"),
+    "loss_summary": ("workbench.analysis.schema", "loss_summary"),
+    "coverage": ("workbench.analysis.schema", "coverage"),
+    "plan_defects": ("workbench.analysis.schema", "plan_defects"),
+    "validate_mapping": ("workbench.analysis.schema", "validate"),
+    # stores
+    "open_store": ("workbench.stores", "open_store"),
+    "STORE_KINDS": ("workbench.stores", "STORE_KINDS"),
+    "DURABILITY_MODES": ("workbench.stores.durability", "DURABILITY_MODES"),
+    "datalevin": ("workbench.stores.datalevin", None),
+    "DatalevinUnavailable": ("workbench.stores.datalevin", "DatalevinUnavailable"),
+    "check_schema": ("workbench.stores.datalevin", "check_schema"),
+    # migrate
+    "mode_table_frame": ("workbench.migrate", "mode_table_frame"),
+    "validate_migration": ("workbench.migrate", "validate"),
+    # bench
+    "BenchConfig": ("workbench.bench.harness", "BenchConfig"),
+    "run_benchmark": ("workbench.bench.harness", "run_benchmark"),
+    "save_results": ("workbench.bench.harness", "save_results"),
+    "markdown_summary": ("workbench.bench.harness", "markdown_summary"),
+    "headline_findings": ("workbench.bench.harness", "headline_findings"),
+    "quick_config": ("workbench.bench.harness", "quick_config"),
+    "plot_latency": ("workbench.bench.plots", "plot_latency"),
+    "plot_scaling": ("workbench.bench.plots", "plot_scaling"),
+    "plot_file_sizes": ("workbench.bench.plots", "plot_file_sizes"),
+    "plot_startup": ("workbench.bench.plots", "plot_startup"),
+    "measure_datalevin": ("workbench.bench.suites.datalevin", "measure"),
+    "BENCH_SUITES": ("workbench.bench.suites", "SUITES"),
+    "bench_suite": ("workbench.bench.suites", "suite"),
+    # rehearsal
+    "rehearse": ("workbench.rehearsal.runner", "rehearse"),
+    "rehearse_all": ("workbench.rehearsal.runner", "rehearse_all"),
+    "verdicts": ("workbench.rehearsal.runner", "verdicts"),
+    "FAULTS": ("workbench.rehearsal.runner", "FAULTS"),
+    "MAPPINGS": ("workbench.rehearsal.runner", "MAPPINGS"),
+    "ROLLBACKS": ("workbench.rehearsal.runner", "ROLLBACKS"),
+    # report
+    "run_report": ("workbench.report.runner", "run_report"),
+    "NotebookFailed": ("workbench.report.runner", "NotebookFailed"),
+    "write_findings": ("workbench.report.findings", "write_findings"),
+    "read_findings": ("workbench.report.findings", "read_findings"),
+    # explore
+    "explorer": ("workbench.explore.widgets", "explorer"),
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attr = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'workbench' has no attribute {name!r}") from None
+    mod = importlib.import_module(module)
+    value = mod if attr is None else getattr(mod, attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -4,8 +4,7 @@
 - `migrator`: Migrator (background, resumable, checkpoint in the target), reconcile.
 - `validate`: validate() -> ValidationReport (missing / extra / lossy / different, consistency).
 - `rollback`: the plan's three rollback scenarios, each verified against a Ledger.
-- `faults`, `trace`, `rehearsal_report`: pieces of the rehearsal runner (workbench.rehearse).
-- `python -m workbench.migrate`: child-process entry points of the crash-safety tests.
+- `backup`, `faults`: EDN backups and restores; the faults a rehearsal injects.
 """
 
 from workbench.migrate.ledger import Ledger

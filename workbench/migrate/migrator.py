@@ -20,7 +20,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from workbench import edn
-from workbench.classify import SESSION_NAMESPACES
+from workbench.memory.classify import SESSION_NAMESPACES
 from workbench.migrate.modes import ABSENT, RESERVED_NS, MigratingMemory, is_reserved, key_text
 
 CHECKPOINT_KEY = edn.Keyword(RESERVED_NS, "checkpoint")

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from workbench import edn
-from workbench.classify import classify
+from workbench.memory.classify import classify
 from workbench.migrate.modes import ABSENT, is_reserved, key_text, show
 
 

@@ -25,9 +25,9 @@ STORE_KINDS: dict[str, tuple[str, str]] = {
     "edn": ("workbench.stores.edn_file", "EdnFileStore"),
     "lmdb-kv": ("workbench.stores.lmdb_kv", "LmdbKvStore"),
     "lmdb-entity": ("workbench.stores.lmdb_entity", "LmdbEntityStore"),
-    "datalevin": ("workbench.stores.datalevin_store", "DatalevinStore"),
-    "datalevin-kv": ("workbench.stores.datalevin_store", "DatalevinKvStore"),
-    "datalevin-datalog": ("workbench.stores.datalevin_store", "DatalevinDatalogStore"),
+    "datalevin": ("workbench.stores.datalevin.store", "DatalevinStore"),
+    "datalevin-kv": ("workbench.stores.datalevin.store", "DatalevinKvStore"),
+    "datalevin-datalog": ("workbench.stores.datalevin.store", "DatalevinDatalogStore"),
 }
 
 

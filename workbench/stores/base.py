@@ -140,13 +140,13 @@ class Store(abc.ABC):
 
     def search(self, text: str) -> list[tuple[Any, Any]]:
         """Case-insensitive substring search over printed keys and values (like memory/search)."""
-        from workbench.queries import search_items
+        from workbench.memory.queries import search_items
 
         return search_items(self.items(), text)
 
     def query(self, name: str, **params: Any) -> list:
-        """Run one of the plan's queries (workbench.queries.QUERIES); canonical sorted result."""
-        from workbench.queries import run_query
+        """Run one of the plan's queries (workbench.memory.queries.QUERIES); canonical sorted result."""
+        from workbench.memory.queries import run_query
 
         return run_query(name, self.items(), **params)
 

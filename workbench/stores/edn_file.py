@@ -23,7 +23,7 @@ from typing import Any
 
 from workbench import edn
 from workbench.io import atomic_write_bytes
-from workbench.queries import print_like_app
+from workbench.memory.queries import print_like_app
 from workbench.stores.base import MISSING, Store, StoreError
 
 __all__ = ["EdnFileStore", "read_edn_map"]
@@ -32,14 +32,14 @@ WRITE_MODES = ("app", "safe")
 
 
 def read_edn_map(path: Path) -> tuple[dict, list]:
-    """Read the whole file as one map (edn.loads); salvage with workbench.memory if that fails."""
+    """Read the whole file as one map (edn.loads); salvage with workbench.memory.model if that fails."""
     text = path.read_text(encoding="utf-8")
     if not text.strip():
         return {}, []
     try:
         value = edn.loads(text, source=str(path))
     except edn.EdnSyntaxError:
-        from workbench.memory import load_memory  # recovering reader: keeps the readable rest
+        from workbench.memory.model import load_memory  # recovering reader: keeps the readable rest
 
         memory = load_memory(path, strict=False)
         return memory.as_dict(), list(memory.diagnostics)

@@ -67,7 +67,7 @@ def encode_keys(keys: Iterable[Any]) -> list[bytes]:
 
 
 def _too_long(key: Any, data: bytes) -> KeyTooLongError:
-    from workbench.queries import printed
+    from workbench.memory.queries import printed
 
     shown = printed(key)
     return KeyTooLongError(

@@ -1,6 +1,6 @@
 """The hybrid schema on LMDB: entities with typed attributes, EAV and AVE indexes, a blob.
 
-Every memory entry becomes an entity through a mapping (``workbench.schema.get_mapping``):
+Every memory entry becomes an entity through a mapping (``workbench.analysis.schema.get_mapping``):
 typed attributes from the mapping's schema, the whole value in a blob attribute, component
 sub-entities for records inside container entries. Sub-databases of one LMDB environment:
 
@@ -31,7 +31,7 @@ import lmdb
 
 from workbench import edn
 from workbench.codecs import get_codec
-from workbench.queries import QUERIES, canonical, run_query
+from workbench.memory.queries import QUERIES, canonical, run_query
 from workbench.stores.base import MISSING, Store
 from workbench.stores.keys import decode_key, encode_key
 from workbench.stores.lmdb_kv import LmdbEnvironment, lmdb_flags
@@ -109,7 +109,7 @@ class LocalMapping:
     name = "local"
 
     def __init__(self) -> None:
-        from workbench.schema.model import Attr, Schema
+        from workbench.analysis.schema.model import Attr, Schema
 
         self.schema = Schema(
             {
@@ -123,7 +123,7 @@ class LocalMapping:
 
     def to_entity(self, key: Any, value: Any) -> dict:
         """{:memory/key printed-key :memory/value binary blob}."""
-        from workbench.queries import printed
+        from workbench.memory.queries import printed
 
         return {K("memory", "key"): printed(key), K("memory", "value"): _BIN.encode(value)}
 
@@ -143,7 +143,7 @@ def resolve_mapping(mapping: Any, blob_codec: str = "binary") -> Any:
         return mapping
     if mapping == "local":
         return LocalMapping()
-    from workbench.schema import get_mapping
+    from workbench.analysis.schema import get_mapping
 
     m = get_mapping(mapping)
     if mapping == "inferred" and blob_codec != getattr(m.codec, "name", blob_codec):
@@ -599,13 +599,13 @@ def _session_ids(store: LmdbEntityStore, txn: lmdb.Transaction, eids: Iterable[i
 
 
 def _q_sessions_by_type(store: LmdbEntityStore, txn: lmdb.Transaction, type: Any) -> list:  # noqa: A002
-    from workbench.queries import as_keyword
+    from workbench.memory.queries import as_keyword
 
     return _session_ids(store, txn, store._ave_eq(txn, K("session", "type"), as_keyword(type)))
 
 
 def _q_learning_by_level(store: LmdbEntityStore, txn: lmdb.Transaction, level: Any) -> list:
-    from workbench.queries import as_keyword
+    from workbench.memory.queries import as_keyword
 
     want = as_keyword(level)
     level_attr, status_attr, id_attr = (
@@ -701,13 +701,13 @@ def _p_by_attr(
 
 
 def _pq_sessions_by_type(store: LmdbEntityStore, txn: lmdb.Transaction, type: Any) -> list:  # noqa: A002
-    from workbench.queries import as_keyword
+    from workbench.memory.queries import as_keyword
 
     return _p_by_attr(store, txn, K("session", "type"), as_keyword(type), K("session", "id"))
 
 
 def _pq_learning_by_level(store: LmdbEntityStore, txn: lmdb.Transaction, level: Any) -> list:
-    from workbench.queries import as_keyword
+    from workbench.memory.queries import as_keyword
 
     return _p_by_attr(store, txn, K("learning", "level"), as_keyword(level), K("learning", "id"))
 

@@ -20,25 +20,15 @@ import lmdb
 from workbench.codecs import Codec, get_codec
 from workbench.edn import gc_paused
 from workbench.stores.base import MISSING, Store
+from workbench.stores.durability import durability
 from workbench.stores.keys import decode_key, encode_key, encode_keys
 
-__all__ = ["LmdbKvStore", "DURABILITY", "lmdb_flags"]
-
-DURABILITY = {
-    "sync": {"sync": True, "metasync": True},
-    "nometasync": {"sync": True, "metasync": False},
-    "nosync": {"sync": False, "metasync": False},
-}
+__all__ = ["LmdbKvStore", "lmdb_flags"]
 
 
-def lmdb_flags(durability: str) -> dict[str, bool]:
-    """lmdb.open() keyword flags for a durability mode."""
-    try:
-        return dict(DURABILITY[durability])
-    except KeyError:
-        raise ValueError(
-            f"durability must be one of {', '.join(DURABILITY)}, not {durability!r}"
-        ) from None
+def lmdb_flags(mode: str) -> dict[str, bool]:
+    """lmdb.open() keyword flags for a durability mode (workbench.stores.durability)."""
+    return dict(durability(mode).lmdb)
 
 
 def _about_len(blobs: list[bytes], sample: int = 128) -> int:
@@ -238,7 +228,7 @@ class LmdbKvStore(LmdbEnvironment, Store):
 
     def search(self, text: str) -> list[tuple[Any, Any]]:
         """Case-insensitive substring search; EDN-coded values are searched as stored text."""
-        from workbench.queries import matches, printed
+        from workbench.memory.queries import matches, printed
 
         needle = text.lower()
         hits = []

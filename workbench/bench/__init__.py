@@ -1,0 +1,1 @@
+"""The benchmark layer: harness, workloads, plots and the benchmark suites."""

@@ -1,0 +1,126 @@
+"""`workbench bench [FILE] --sizes 1000,10000,100000 --out reports/benchmark/`: EDN file vs LMDB.
+
+Runs the same workloads against every store in one run and writes results.csv, results.json
+(with the machine description), success-metrics.csv, PNG plots and summary.md into --out.
+Sizes are generated memories (seeded); FILE adds the real file's entries as one more dataset.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from workbench import DURABILITY_MODES
+from workbench.cli.options import fail, input_path
+
+
+def _ints(text: str) -> list[int]:
+    return [int(x.replace("_", "")) for x in text.split(",") if x.strip()]
+
+
+def _names(text: str) -> list[str]:
+    return [x.strip() for x in text.split(",") if x.strip()]
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register the `bench` sub-command."""
+    p = subparsers.add_parser(
+        "bench", help="benchmark the EDN file store against LMDB stores", description=__doc__
+    )
+    p.add_argument(
+        "file",
+        nargs="?",
+        default=None,
+        help="memory file to benchmark as well (default: generated data only)",
+    )
+    p.add_argument(
+        "--sizes",
+        type=_ints,
+        default=[1000, 10000],
+        help="entry counts of generated memories (default 1000,10000)",
+    )
+    p.add_argument(
+        "--stores",
+        type=_names,
+        default=["edn", "lmdb-kv", "lmdb-entity"],
+        help="edn, edn-safe, lmdb-kv, lmdb-entity, datalevin (default: first three)",
+    )
+    p.add_argument(
+        "--durability",
+        type=_names,
+        default=["sync"],
+        help=f"LMDB durability modes: {', '.join(DURABILITY_MODES)} (default sync)",
+    )
+    p.add_argument(
+        "--codecs",
+        type=_names,
+        default=["binary", "edn"],
+        help="lmdb-kv value codecs: binary, edn, json (default binary,edn)",
+    )
+    p.add_argument(
+        "--batch-sizes",
+        type=_ints,
+        default=[1, 100, 10000],
+        help="put_many batch sizes to sweep (default 1,100,10000)",
+    )
+    p.add_argument("--repeats", type=int, default=200, help="timed samples per operation")
+    p.add_argument(
+        "--budget",
+        type=float,
+        default=20.0,
+        help="seconds per operation before sampling stops (min 3 samples; bounds "
+        "the EDN whole-file rewrites at large sizes)",
+    )
+    p.add_argument("--trace-ops", type=int, default=500, help="operations in the mixed trace")
+    p.add_argument(
+        "--trace-rate",
+        type=float,
+        default=None,
+        help="mixed trace pace in ops/s (default: as fast as possible)",
+    )
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="the smoke-run settings notebook 04 uses with quick=True: size 1000, binary codec, "
+        "batch 100, 10 repeats, 1 s per operation, 50-op trace",
+    )
+    p.add_argument("--seed", type=int, default=0, help="generator seed")
+    p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    p.add_argument("--out", default="reports/benchmark/", help="output folder")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the benchmark and write its outputs; exit 2 when FILE is missing."""
+    from workbench import BenchConfig, markdown_summary, quick_config, run_benchmark, save_results
+
+    path = None
+    if args.file:
+        path = input_path(args.file)
+        if not path.exists():
+            return fail("bench", f"{path}: no such file")
+    common = dict(
+        input_path=path,
+        stores=args.stores,
+        durabilities=args.durability,
+        trace_rate=args.trace_rate,
+        seed=args.seed,
+    )
+    if args.quick:
+        cfg = quick_config(**common)
+    else:
+        cfg = BenchConfig(
+            sizes=args.sizes,
+            codecs=args.codecs,
+            batch_sizes=args.batch_sizes,
+            repeats=args.repeats,
+            budget_s=args.budget,
+            trace_ops=args.trace_ops,
+            **common,
+        )
+    result = run_benchmark(cfg)
+    paths = save_results(result, args.out, plots=not args.no_plots)
+    print(markdown_summary(result))
+    for name, path in paths.items():
+        print(f"wrote {name}: {path}")
+    return 0

@@ -1,0 +1,85 @@
+"""`workbench rehearse FILE --target lmdb|datalevin --mapping inferred|plan|kv --out DIR`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from workbench import DURABILITY_MODES, FAULTS, MAPPINGS, ROLLBACKS
+from workbench.cli.options import fail, input_path
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register the `rehearse` sub-command."""
+    p = subparsers.add_parser(
+        "rehearse", help="rehearse the 4-phase migration on a copy of FILE", description=__doc__
+    )
+    p.add_argument("file", help="memory.edn to rehearse on (never modified: a copy is used)")
+    p.add_argument("--target", default="lmdb", help="target store: lmdb (default) or datalevin")
+    p.add_argument(
+        "--mapping",
+        action="append",
+        choices=MAPPINGS,
+        help="mapping preset; repeat to compare (default: inferred)",
+    )
+    p.add_argument("--out", default="reports/rehearsal/", help="report folder")
+    p.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        choices=FAULTS,
+        help="inject a fault into the rehearsal (repeat for several)",
+    )
+    p.add_argument(
+        "--rollback", choices=ROLLBACKS, help="also rehearse one of the plan's rollback scenarios"
+    )
+    p.add_argument("--ops", type=int, default=None, help="trace operations per phase")
+    p.add_argument("--quick", action="store_true", help="short trace")
+    p.add_argument("--seed", type=int, default=0, help="seed of the trace (default 0)")
+    p.add_argument(
+        "--durability",
+        choices=DURABILITY_MODES,
+        default=None,
+        help="LMDB commit durability of the target (default: the store's, sync)",
+    )
+    p.add_argument("--rate", type=float, default=None, help="throttle the copy (entries/s)")
+    p.add_argument(
+        "--keep-work",
+        action="store_true",
+        help="keep the work folders (input copy, target store, backups, export)",
+    )
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the rehearsal(s); exit 0 when every metric passed, 1 otherwise."""
+    from workbench import rehearse_all
+
+    src = input_path(args.file)
+    if not src.exists():
+        return fail("rehearse", f"{src}: no such file")
+    results = rehearse_all(
+        src,
+        args.out,
+        target=args.target,
+        mappings=args.mapping or ["inferred"],
+        quick=args.quick,
+        seed=args.seed,
+        ops_per_phase=args.ops,
+        faults=args.fault,
+        rollback=args.rollback,
+        rate=args.rate,
+        durability=args.durability,
+        keep_work=args.keep_work,
+    )
+    for m, r in results.items():
+        print(f"{args.target}/{m}: {'PASS' if r.passed else 'FAIL'}  ({r.seconds:.1f} s)")
+        for metric in r.metrics:
+            print(
+                f"  {metric['metric']:<28} {metric['measured']:<40} "
+                f"{'pass' if metric['pass'] else 'FAIL'}"
+            )
+        print(f"  report: {r.files.get('md')}")
+    print(f"summary: {Path(args.out) / 'rehearsal.md'}")
+    return 0 if all(r.passed for r in results.values()) else 1

@@ -1,0 +1,125 @@
+"""`workbench schema FILE --out schema.edn [--against plan|OTHER.edn]`: infer a Datalevin schema."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from workbench.cli.options import DEFAULT_INPUT, fail, input_path
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register the `schema` sub-command."""
+    p = subparsers.add_parser(
+        "schema", help="infer a Datalevin schema map (EDN) from a memory", description=__doc__
+    )
+    p.add_argument(
+        "file", nargs="?", default=None, help=f"memory file (default {DEFAULT_INPUT.name} sample)"
+    )
+    p.add_argument("--out", required=True, help="where to write the schema map (EDN)")
+    p.add_argument(
+        "--against",
+        default=None,
+        help="another schema map (EDN file) to diff against, or 'plan' for the team's draft",
+    )
+    p.add_argument(
+        "--reports",
+        default=None,
+        metavar="DIR",
+        help="also write collisions, losses, validation (plan and inferred), plan "
+        "defects and the diff as CSV files into DIR",
+    )
+    p.add_argument(
+        "--codec",
+        default="edn",
+        choices=("edn", "json", "binary"),
+        help="blob codec for :memory/value (default edn: lossless)",
+    )
+    p.add_argument(
+        "--check-datalevin",
+        action="store_true",
+        help="also load every entity into a throwaway Datalevin database with this "
+        "schema, read each back and report what Datalevin refuses or changes "
+        "(needs the datalevin extra)",
+    )
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Infer, write the schema, print collisions/losses and the diff; exit 2 on missing input."""
+    from workbench import (
+        Schema,
+        atomic_write_text,
+        collision_report,
+        get_mapping,
+        infer_schema,
+        load_memory,
+        load_plan_schema,
+        loss_report,
+        plan_defects,
+    )
+    from workbench import diff_schemas as diff
+    from workbench import validate_mapping as validate
+
+    path = input_path(args.file)
+    if not path.exists():
+        return fail("schema", f"{path}: no such file")
+    mem = load_memory(path)
+    schema = infer_schema(mem, blob_codec=args.codec)
+    atomic_write_text(args.out, schema.to_edn())
+    mapping = get_mapping("inferred", schema=schema, codec=args.codec)
+    col = collision_report(mem, mapping)
+    loss = loss_report(mem, mapping)
+    print(
+        f"{len(schema.attributes)} typed attributes, {len(schema.blob_only)} kept in the blob; "
+        f"{len(col)} collisions, {len(loss)} losses ({args.codec} blob) -> {args.out}"
+    )
+    if args.reports:
+        out = Path(args.reports)
+        plan = get_mapping("plan")
+        tables = {
+            "collisions-inferred": col,
+            "losses-inferred": loss,
+            "validation-inferred": validate(mem, mapping),
+            "collisions-plan": collision_report(mem, plan),
+            "losses-plan": loss_report(mem, plan),
+            "validation-plan": validate(mem, plan),
+            "plan-defects": plan_defects(mem, plan),
+            "schema-inferred": schema.to_frame(),
+            "diff-plan-inferred": diff(load_plan_schema(), schema),
+        }
+        for name, df in tables.items():
+            atomic_write_text(out / f"{name}.csv", df.to_csv(index=False))
+        print(f"{len(tables)} CSV reports in {out}")
+    if args.against:
+        against = "plan" if args.against == "plan" else input_path(args.against)
+        try:
+            other = (
+                load_plan_schema()
+                if against == "plan"
+                else Schema.from_edn(against.read_text(encoding="utf-8"), source=str(against))
+            )
+        except (OSError, ValueError) as exc:
+            return fail("schema", str(exc))
+        d = diff(other, schema)
+        print(
+            f"diff {against} -> inferred: "
+            + ", ".join(f"{n} {c}" for c, n in d["change"].value_counts().items())
+            + f"; {int((d['apply'] == 'reload').sum())} need a reload"
+        )
+        with __import__("pandas").option_context("display.width", 160, "display.max_rows", 500):
+            print(d.to_string(index=False))
+    if getattr(args, "check_datalevin", False):
+        from workbench import DatalevinUnavailable, check_schema
+
+        try:
+            report = check_schema(mem, mapping)
+        except DatalevinUnavailable as exc:
+            return fail("schema", str(exc))
+        print(report.summary())
+        if not report.problems.empty:
+            with __import__("pandas").option_context("display.width", 160, "display.max_rows", 200):
+                print(report.problems.to_string(index=False))
+        return 0 if report.ok else 1
+    return 0

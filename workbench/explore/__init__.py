@@ -1,0 +1,1 @@
+"""Interactive exploration in JupyterLab (only notebooks import this)."""

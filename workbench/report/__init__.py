@@ -1,0 +1,1 @@
+"""The report layer: run the notebooks, collect their findings, write the index."""
