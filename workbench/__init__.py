@@ -27,7 +27,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "damage_kind": ("workbench.memory.model", "damage_kind"),
     "Rule": ("workbench.memory.classify", "Rule"),
     "rules_frame": ("workbench.memory.classify", "rules_frame"),
-    "printed_key": ("workbench.memory.classify", "printed_key"),
+    "printed": ("workbench.edn", "printed"),
     "generate_memory": ("workbench.memory.generate", "generate_memory"),
     "DAMAGE_KINDS": ("workbench.memory.generate", "DAMAGE_KINDS"),
     "GENERATOR_STYLES": ("workbench.memory.generate", "STYLES"),

@@ -575,3 +575,22 @@ def test_cli_schema_writes_edn_and_diffs_against_plan(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "0 collisions, 0 losses" in text
     assert ":learning/level" in text and "removed" in text
+
+
+def test_shipped_default_schema_is_what_the_generator_infers() -> None:
+    """default-schema.edn (package data, so opening a store never runs the generator) is current:
+    regenerate it with `default_schema_from_generator().to_edn()` when the generator changes."""
+    from workbench.analysis.schema.mapping import DEFAULT_SCHEMA_PATH, default_schema
+
+    fresh = default_schema_from_generator()
+    assert DEFAULT_SCHEMA_PATH.read_text(encoding="utf-8") == fresh.to_edn()
+    assert default_schema().attributes == fresh.attributes
+
+
+def default_schema_from_generator():
+    from workbench.analysis.schema import infer_schema
+    from workbench.memory.generate import generate_memory
+    from workbench.memory.model import memory_from_text
+
+    g = generate_memory(entries=1500, seed=0)
+    return infer_schema(memory_from_text(g.text), name="inferred-default")

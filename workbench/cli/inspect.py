@@ -20,7 +20,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     """Print the summary; 0 when clean, 1 when damage was found, 2 when the file is missing."""
-    from workbench import damage_kind, edn, load_memory, printed_key
+    from workbench import damage_kind, edn, load_memory
 
     try:
         m = load_memory(args.file, strict=args.strict, progress=False)
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(f"{len(m.diagnostics)} diagnostic(s): the app would fail to read this file")
     for d in m.diagnostics:
-        key = "" if d.key is None else f" key {printed_key(d.key)}"
+        key = "" if d.key is None else f" key {edn.printed(d.key)}"
         dk = damage_kind(d)
         kind = d.kind if dk == d.kind else f"{d.kind} ({dk})"
         print(f"{m.path}:{d.line}:{d.column}: {kind}: {d.reason}: {d.text[:80]!r}{key}")

@@ -437,15 +437,24 @@ def dumps(
         raise TypeError(f"{exc.why} (at path {where})") from None
 
 
-def printed(value: Any) -> str:
-    """Printed form as the app's pr-str gives it: unreadable keywords print as they are.
+def printed(value: Any, width: int | None = None) -> str:
+    """Printed form as the app's pr-str gives it (unreadable keywords print as they are), cut to
+    `width` characters with "…"; repr() for what EDN cannot print at all.
 
-    For display, search and ordering of keys and values, including keys the reader refuses.
+    The one display printer: for display, search and ordering of keys and values, including keys
+    the reader refuses. (Exact text that must read back uses dumps.)
     """
     t = type(value)
     if t is Keyword or t is Symbol:
-        return str(value)
-    return dumps(value, unreadable="print")
+        text = str(value)
+    else:
+        try:
+            text = dumps(value, unreadable="print")
+        except (TypeError, ValueError):
+            text = repr(value)
+    if width is None or len(text) <= width:
+        return text
+    return text[: width - 1] + "…"
 
 
 def _path_text(p: Any) -> str:

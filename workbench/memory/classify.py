@@ -46,6 +46,25 @@ KINDS = (
     UNCLASSIFIED,
 )
 
+#: Where the records of each kind sit inside an entry's value: "root" = the value is one record,
+#: "values" = one record per map value, "items" = one record per element.
+RECORD_LAYOUT = {
+    "learning-record": "root",
+    "review": "root",
+    "wal": "root",
+    "snapshot": "root",
+    "embed-token": "root",
+    "webhook": "root",
+    "notifications": "root",
+    "projects": "values",
+    "builder-sessions": "values",
+    "presence": "values",
+    "comments": "values",
+    "versions": "values",
+    "ops": "items",
+    "offline-queue": "items",
+}
+
 LEARNING_ID = edn.Keyword("learning", "id")
 
 
@@ -148,14 +167,6 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-def printed_key(key: Any) -> str:
-    """The key as the app prints it (also keys that are not valid EDN, from diagnostics)."""
-    try:
-        return edn.printed(key)
-    except TypeError:  # not an EDN value at all (a rule tried on a Python object)
-        return repr(key)
-
-
 def build_rules(rules: Iterable[Rule] | None = None, *, replace: bool = False) -> tuple[Rule, ...]:
     """The effective rule table: user rules first (a rule with a default's name replaces it)."""
     extra = tuple(rules or ())
@@ -168,7 +179,7 @@ def build_rules(rules: Iterable[Rule] | None = None, *, replace: bool = False) -
 def classify(key: Any, value: Any, rules: Sequence[Rule] | None = None) -> tuple[str, str]:
     """(data_type, kind) of one entry; extra `rules` are tried before (and override) the defaults."""
     table = RULES if rules is None else build_rules(rules)
-    return classify_with(table, printed_key(key), value)
+    return classify_with(table, edn.printed(key), value)
 
 
 def classify_with(table: Sequence[Rule], pkey: str, value: Any) -> tuple[str, str]:
@@ -182,7 +193,7 @@ def classify_with(table: Sequence[Rule], pkey: str, value: Any) -> tuple[str, st
 def rule_for(key: Any, value: Any, rules: Sequence[Rule] | None = None) -> str | None:
     """Name of the first rule matching the entry (None when unclassified)."""
     table = RULES if rules is None else build_rules(rules)
-    pkey = printed_key(key)
+    pkey = edn.printed(key)
     for rule in table:
         if rule.matches(pkey, value):
             return rule.name

@@ -24,11 +24,11 @@ import pandas as pd
 from workbench import edn
 from workbench.memory.classify import (
     DATA_TYPES,
+    RECORD_LAYOUT,
     UNCLASSIFIED,
     Rule,
     build_rules,
     classify_with,
-    printed_key,
 )
 
 # Tags clojure.edn/read-string reads without extra :readers (anything else fails in the app).
@@ -38,17 +38,6 @@ APP_READABLE_TAGS = frozenset({"inst", "uuid"})
 # rest; an empty document reads as nil (the app then starts from {}).
 APP_TOLERATED = frozenset({"trailing-text", "empty"})
 
-# How `records(kind)` turns one entry into records: "map" = one record per map value,
-# "seq" = one record per element, anything else = the entry value is the record.
-RECORD_LAYOUT = {
-    "ops": "seq",
-    "offline-queue": "seq",
-    "comments": "map",
-    "versions": "map",
-    "presence": "map",
-    "projects": "map",
-    "builder-sessions": "map",
-}
 SHORT = 60
 _PROGRESS_MIN_BYTES = 8_000_000
 
@@ -141,12 +130,6 @@ def child_count(v: Any) -> int:
     return len(v) if type(v) in _COLL_TYPES else 0
 
 
-def short(v: Any, width: int = SHORT) -> str:
-    """Printed EDN form, cut to `width` characters."""
-    s = edn.dumps(v, pr_str=True)
-    return s if len(s) <= width else s[: width - 1] + "…"
-
-
 def cell(v: Any) -> Any:
     """A value as a DataFrame cell: keywords as `:ns/name`, collections as short printed text."""
     if v is None or isinstance(v, bool | int | float | str):
@@ -155,7 +138,7 @@ def cell(v: Any) -> Any:
         return str(v)
     if isinstance(v, UUID | Decimal | Fraction):
         return str(v)
-    return short(v)
+    return edn.printed(v, SHORT)
 
 
 def find_tagged(v: Any, found: list | None = None) -> list:
@@ -237,7 +220,7 @@ class Memory:
                     self._by_key.setdefault(e.key, i)
                 except TypeError:
                     pass
-                self._by_printed.setdefault(printed_key(e.key), i)
+                self._by_printed.setdefault(edn.printed(e.key), i)
 
     def entry(self, key: Any) -> Entry:
         """The entry for a key, its printed form (`":ns/name"`) or its row number in to_frame()."""
@@ -291,7 +274,7 @@ class Memory:
         }
         for e in self.entries:
             k = e.key
-            rows["key"].append(printed_key(k))
+            rows["key"].append(edn.printed(k))
             if isinstance(k, edn.Keyword | edn.Symbol):
                 rows["namespace"].append(k.namespace)
                 rows["name"].append(k.name)
@@ -354,7 +337,7 @@ class Memory:
                 "damage": damage_kind(d),
                 "reason": d.reason,
                 "text": d.text,
-                "key": None if d.key is None else printed_key(d.key),
+                "key": None if d.key is None else edn.printed(d.key),
             }
             for d in self.diagnostics
         ]
@@ -369,21 +352,21 @@ class Memory:
         for e in self.entries:
             if e.kind != kind:
                 continue
-            pk = printed_key(e.key)
+            pk = edn.printed(e.key)
             v = e.value
-            if layout == "map" and isinstance(v, dict):
+            if layout == "values" and isinstance(v, dict):
                 items = [(cell(rk), rv) for rk, rv in v.items()]
-            elif layout == "seq" and isinstance(v, tuple):
+            elif layout == "items" and isinstance(v, tuple):
                 items = [(i, rv) for i, rv in enumerate(v)]
             else:
                 items = [(None, v)]
             for rk, rv in items:
                 row: dict[str, Any] = {"key": pk}
-                if layout is not None:
+                if layout in ("values", "items"):
                     row["record"] = rk
                 if isinstance(rv, dict):
                     for a, x in rv.items():
-                        col = printed_key(a)
+                        col = edn.printed(a)
                         row[col] = cell(x)
                         if isinstance(x, dict | tuple | frozenset):
                             row[f"{col}.len"] = len(x)
@@ -408,7 +391,7 @@ class Memory:
         pv = self.printed_values()
         rows = []
         for i, e in enumerate(self.entries):
-            pk = printed_key(e.key)
+            pk = edn.printed(e.key)
             where = None
             text = ""
             pos = pk.lower().find(ql)
@@ -457,7 +440,7 @@ class Memory:
                     continue
                 rows.append(
                     {
-                        "key": printed_key(e.key),
+                        "key": edn.printed(e.key),
                         "key_text": e.key_text,
                         "reason": reason,
                         "definite": definite,
@@ -493,7 +476,7 @@ class Memory:
                 e.offset,
                 e.length,
                 e.line,
-                *classify_with(table, printed_key(e.key), e.value),
+                *classify_with(table, edn.printed(e.key), e.value),
                 e.column,
                 e.key_text,
             )
@@ -546,7 +529,7 @@ def key_instability(
     try:
         printed = edn.dumps(key)
     except TypeError as exc:  # the writer refuses keys that would not read back
-        return [("unreadable-when-printed", printed_key(key), str(exc))]
+        return [("unreadable-when-printed", edn.printed(key), str(exc))]
     back, err = _reread(printed)
     if err is not None:
         out.append(("unreadable-when-printed", printed, err))
@@ -666,7 +649,7 @@ def memory_from_bytes(
             it = tqdm(raw_entries, desc="classify", unit="entry")
         for me in it:
             k = me.key
-            dt, kind = classify_with(table, printed_key(k), me.value)
+            dt, kind = classify_with(table, edn.printed(k), me.value)
             entries.append(
                 Entry(k, me.value, me.offset, me.length, me.line, dt, kind, me.column, me.key_text)
             )

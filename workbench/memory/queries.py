@@ -45,7 +45,6 @@ __all__ = [
     "canonical",
     "search_items",
     "matches",
-    "printed",
     "to_ms",
     "as_keyword",
     "iter_builder_sessions",
@@ -72,9 +71,6 @@ _ISO = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?"
     r"(Z|[+-]\d{2}:?\d{2})?$"
 )
-
-
-printed = edn.printed  # the printed form used for search and canonical ordering
 
 
 def print_like_app(value: Any, pr_str: bool = True) -> str:
@@ -129,7 +125,7 @@ def as_keyword(value: Any) -> Any:
 
 
 def _id_text(value: Any) -> str:
-    return value if type(value) is str else printed(value)
+    return value if type(value) is str else edn.printed(value)
 
 
 # ---------------------------------------------------------------------------- record finders
@@ -250,10 +246,10 @@ def canonical(result: Iterable[Any]) -> list:
     seen = set()
     for row in result:
         if isinstance(row, list | tuple):
-            row = [r if type(r) is str else printed(r) for r in row]
+            row = [r if type(r) is str else edn.printed(r) for r in row]
             marker = tuple(row)
         else:
-            row = row if type(row) is str else printed(row)
+            row = row if type(row) is str else edn.printed(row)
             marker = row
         if marker not in seen:
             seen.add(marker)
@@ -275,12 +271,12 @@ def run_query(name: str, items: Iterable[tuple[Any, Any]], **params: Any) -> lis
 
 def matches(needle_lower: str, key: Any, value: Any) -> bool:
     """True when the lower-cased needle occurs in the printed key or the printed value."""
-    return needle_lower in printed(key).lower() or needle_lower in printed(value).lower()
+    return needle_lower in edn.printed(key).lower() or needle_lower in edn.printed(value).lower()
 
 
 def search_items(items: Iterable[tuple[Any, Any]], text: str) -> list[tuple[Any, Any]]:
     """Case-insensitive substring search over printed keys and values, sorted by printed key."""
     needle = text.lower()
     hits = [(k, v) for k, v in items if matches(needle, k, v)]
-    hits.sort(key=lambda kv: printed(kv[0]))
+    hits.sort(key=lambda kv: edn.printed(kv[0]))
     return hits

@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 from workbench import edn
 from workbench.memory.classify import SESSION_NAMESPACES
-from workbench.migrate.modes import ABSENT, RESERVED_NS, MigratingMemory, is_reserved, key_text
+from workbench.migrate.modes import ABSENT, RESERVED_NS, MigratingMemory, is_reserved
 
 CHECKPOINT_KEY = edn.Keyword(RESERVED_NS, "checkpoint")
 
@@ -43,7 +43,7 @@ def priority(key: Any) -> int:
 
 def sort_key(key: Any) -> tuple[int, str]:
     """Deterministic copy order: (priority, printed key)."""
-    return (priority(key), key_text(key))
+    return (priority(key), edn.printed(key))
 
 
 @dataclass

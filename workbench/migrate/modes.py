@@ -83,19 +83,6 @@ def is_reserved(key: Any) -> bool:
     return isinstance(key, edn.Keyword) and key.namespace == RESERVED_NS
 
 
-def key_text(key: Any) -> str:
-    """Printed EDN form of a key."""
-    return str(key) if isinstance(key, edn.Keyword) else show(key)
-
-
-def show(value: Any) -> str:
-    """Printed EDN form of a value; repr() when the value cannot be printed as valid EDN."""
-    try:
-        return edn.dumps(value)
-    except (TypeError, ValueError):
-        return repr(value)
-
-
 @dataclass
 class RepairEntry:
     """One dual write whose second half failed: `source` holds the acknowledged state."""
@@ -280,7 +267,7 @@ class MigratingMemory:
         return [
             (k, v)
             for k, v in self._merged_items(mode).items()
-            if needle in key_text(k).lower() or needle in show(v).lower()
+            if needle in edn.printed(k).lower() or needle in edn.printed(v).lower()
         ]
 
     # ---- writes ------------------------------------------------------------------------------
@@ -306,7 +293,7 @@ class MigratingMemory:
         entry = RepairEntry(key, op, names[0], f"{type(last).__name__}: {last}")
         self.repair_log.add(entry)
         self._mark_pending(entry)
-        self._event("diverged", f"{op} {key_text(key) if op != 'clear' else ''} -> repair log")
+        self._event("diverged", f"{op} {edn.printed(key) if op != 'clear' else ''} -> repair log")
 
     def _mark_pending(self, entry: RepairEntry) -> None:
         if entry.op == "clear":
@@ -318,7 +305,7 @@ class MigratingMemory:
     def save_value(self, key: Any, value: Any) -> Any:
         """Store value under key in the mode's write stores; returns value."""
         if is_reserved(key):
-            raise KeyError(f"{key_text(key)} is reserved for the migrator")
+            raise KeyError(f"{edn.printed(key)} is reserved for the migrator")
         with self.lock:
             self._touch(key)
             self._dual("put", key, lambda s: s.put(key, value))

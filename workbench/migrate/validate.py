@@ -19,7 +19,7 @@ from typing import Any
 
 from workbench import edn
 from workbench.memory.classify import classify
-from workbench.migrate.modes import ABSENT, is_reserved, key_text, show
+from workbench.migrate.modes import ABSENT, is_reserved
 
 
 def data_type(key: Any, value: Any) -> str:
@@ -109,7 +109,9 @@ def explain(a: Any, b: Any, path: tuple = ()) -> tuple[str, str, str] | None:
     """First difference between expected `a` and actual `b`: (path, reason, category) or None."""
     if edn.identical(a, b):
         return None
-    where = " ".join(key_text(p) if not isinstance(p, int) else f"[{p}]" for p in path) or "value"
+    where = (
+        " ".join(edn.printed(p) if not isinstance(p, int) else f"[{p}]" for p in path) or "value"
+    )
     ta, tb = _tname(a), _tname(b)
     if type(a) is not type(b):
         return where, f"{ta} -> {tb}", f"{ta} -> {tb}"
@@ -123,13 +125,13 @@ def explain(a: Any, b: Any, path: tuple = ()) -> tuple[str, str, str] | None:
             other = next((x for x in b if x not in a and _loose_eq(k, x)), ABSENT)
             if other is not ABSENT:
                 cat = f"map key {_tname(k)} -> {_tname(other)}"
-                return where, f"map key {key_text(k)} -> {key_text(other)}", cat
+                return where, f"map key {edn.printed(k)} -> {edn.printed(other)}", cat
             if v is None:
-                return where, f"key {key_text(k)} with nil value dropped", "nil value dropped"
-            return where, f"key {key_text(k)} missing", "map key missing"
+                return where, f"key {edn.printed(k)} with nil value dropped", "nil value dropped"
+            return where, f"key {edn.printed(k)} missing", "map key missing"
         extra = [k for k in b if k not in a]
         if extra:
-            return where, f"extra key {key_text(extra[0])}", "extra map key"
+            return where, f"extra key {edn.printed(extra[0])}", "extra map key"
         return where, "map differs", "map differs"
     if isinstance(a, tuple | list):
         if len(a) != len(b):
@@ -141,7 +143,7 @@ def explain(a: Any, b: Any, path: tuple = ()) -> tuple[str, str, str] | None:
         return where, f"{ta} differs", f"{ta} differs"
     if isinstance(a, frozenset):
         return where, f"set elements differ ({len(a)} -> {len(b)})", "set elements differ"
-    sa, sb = show(a), show(b)
+    sa, sb = edn.printed(a), edn.printed(b)
     return where, f"{ta} changed: {sa[:60]} -> {sb[:60]}", f"{ta} value changed"
 
 
@@ -261,14 +263,14 @@ def validate(source: Any, target: Any, *, clip: int = 200, fast: bool = True) ->
         by_type.setdefault(dt, dict.fromkeys(counts, 0))[kind] += 1
         found.append(
             Discrepancy(
-                key_text(k),
+                edn.printed(k),
                 kind,
                 dt,
                 path,
                 reason,
                 category or reason,
-                "" if a is ABSENT else show(a)[:clip],
-                "" if b is ABSENT else show(b)[:clip],
+                "" if a is ABSENT else edn.printed(a)[:clip],
+                "" if b is ABSENT else edn.printed(b)[:clip],
             )
         )
 

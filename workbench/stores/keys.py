@@ -30,7 +30,9 @@ def keyword_from_text(text: str) -> Any:
     return _KW(body[:i], body[i + 1 :])
 
 
-def _simple_keyword(key: Any) -> bool:
+def simple_ident(key: Any) -> bool:
+    """True when a keyword/symbol re-reads identically from its printed form (Clojure splits
+    `:a/b/c` at the first '/'): no '/' in the namespace, none in a bare name."""
     ns = key.namespace
     if ns is None:
         return "/" not in key.name or key.name == "/"
@@ -43,7 +45,7 @@ def encode_key(key: Any) -> bytes:
         # a keyword's printed form is cached on it: `_edn` when clojure.edn reads it back (then
         # the first '/' splits it as keyword_from_text does), `_str` always
         text = key._edn
-        if text is None and _simple_keyword(key):
+        if text is None and simple_ident(key):
             text = key._str
         if text is not None:
             data = text.encode("utf-8")
@@ -67,7 +69,7 @@ def encode_keys(keys: Iterable[Any]) -> list[bytes]:
 
 
 def _too_long(key: Any, data: bytes) -> KeyTooLongError:
-    from workbench.memory.queries import printed
+    from workbench.edn import printed
 
     shown = printed(key)
     return KeyTooLongError(

@@ -123,7 +123,7 @@ class LocalMapping:
 
     def to_entity(self, key: Any, value: Any) -> dict:
         """{:memory/key printed-key :memory/value binary blob}."""
-        from workbench.memory.queries import printed
+        from workbench.edn import printed
 
         return {K("memory", "key"): printed(key), K("memory", "value"): _BIN.encode(value)}
 
@@ -143,16 +143,9 @@ def resolve_mapping(mapping: Any, blob_codec: str = "binary") -> Any:
         return mapping
     if mapping == "local":
         return LocalMapping()
-    from workbench.analysis.schema import get_mapping
+    from workbench.analysis.schema import resolve_mapping as resolve
 
-    m = get_mapping(mapping)
-    if mapping == "inferred" and blob_codec != getattr(m.codec, "name", blob_codec):
-        value_attr = K("memory", "value")
-        schema = m.schema
-        if blob_codec == "binary" and value_attr in schema.attributes:
-            schema = schema.with_attr(value_attr, value_type="db.type/bytes")
-        m = type(m)(schema, blob_codec)
-    return m
+    return resolve(mapping, codec=blob_codec)
 
 
 class LmdbEntityStore(LmdbEnvironment, Store):

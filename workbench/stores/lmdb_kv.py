@@ -228,7 +228,8 @@ class LmdbKvStore(LmdbEnvironment, Store):
 
     def search(self, text: str) -> list[tuple[Any, Any]]:
         """Case-insensitive substring search; EDN-coded values are searched as stored text."""
-        from workbench.memory.queries import matches, printed
+        from workbench.edn import printed
+        from workbench.memory.queries import matches
 
         needle = text.lower()
         hits = []

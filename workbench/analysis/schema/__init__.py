@@ -33,6 +33,7 @@ from workbench.analysis.schema.mapping import (
     infer_schema,
     load_plan_schema,
     plan_classify,
+    resolve_mapping,
     to_tx_data,
 )
 from workbench.analysis.schema.model import Attr, Schema, diff
@@ -58,6 +59,7 @@ __all__ = [
     "default_schema",
     "load_plan_schema",
     "plan_classify",
+    "resolve_mapping",
     "collision_report",
     "coverage",
     "explain",

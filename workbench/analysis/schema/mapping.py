@@ -46,7 +46,7 @@ from workbench.analysis.profile import (
 )
 from workbench.analysis.schema.model import EDN_TYPE_OF, TYPE_FOR_EDN, Attr, Schema
 from workbench.codecs import Codec, get_codec
-from workbench.memory.classify import classify
+from workbench.memory.classify import RECORD_LAYOUT, classify
 
 K = edn.Keyword
 MEMORY_KEY, MEMORY_VALUE = K("memory", "key"), K("memory", "value")
@@ -56,23 +56,6 @@ BOOKKEEPING = frozenset(
     {MEMORY_KEY, MEMORY_VALUE, MEMORY_KIND, MEMORY_TYPE, MEMORY_RECORDS, RECORD_ID}
 )
 
-# where the records of each kind sit inside an entry's value
-RECORD_LAYOUT = {
-    "learning-record": "root",
-    "review": "root",
-    "wal": "root",
-    "snapshot": "root",
-    "embed-token": "root",
-    "webhook": "root",
-    "notifications": "root",
-    "projects": "values",
-    "builder-sessions": "values",
-    "presence": "values",
-    "comments": "values",
-    "versions": "values",
-    "ops": "items",
-    "offline-queue": "items",
-}
 # namespace given to unqualified record keys (:level in a review -> :review/level)
 KIND_NS = {
     "notifications": "notification",
@@ -85,7 +68,7 @@ KIND_NS = {
 }
 
 
-def printed(key: Any) -> str:
+def identity_text(key: Any) -> str:
     """Printed EDN form of a key (`:projects/davidwu`), the entity's identity.
 
     Strict, unlike edn.printed: a composite key holding an unreadable keyword raises here rather
@@ -258,25 +241,15 @@ def _decide(target: edn.Keyword, srcs: list, prof: Profile) -> Attr | str:
     return Attr(TYPE_FOR_EDN[t], reason=reason)
 
 
+DEFAULT_SCHEMA_PATH = Path(__file__).with_name("default-schema.edn")  # package data
+
+
 @lru_cache(maxsize=1)
 def default_schema() -> Schema:
-    """The schema inferred from a deterministic generated memory (used when none is given)."""
-    from workbench.memory.generate import generate_memory
-
-    g = generate_memory(entries=1500, seed=0)
-    return infer_schema(_generated_entries(g.value), name="inferred-default")
-
-
-class _E:
-    __slots__ = ("key", "value", "data_type", "kind")
-
-    def __init__(self, key: Any, value: Any) -> None:
-        self.key, self.value = key, value
-        self.data_type, self.kind = classify(key, value)
-
-
-def _generated_entries(value: Mapping) -> list:
-    return [_E(k, v) for k, v in value.items()]
+    """The schema a mapping uses when none is given: shipped data (default-schema.edn), inferred
+    once from a deterministic generated memory (tests/analysis/test_schema.py keeps it current)."""
+    text = DEFAULT_SCHEMA_PATH.read_text(encoding="utf-8")
+    return Schema.from_edn(text, source=str(DEFAULT_SCHEMA_PATH), name="inferred-default")
 
 
 # ------------------------------------------------------------------------------------- mappings
@@ -365,7 +338,7 @@ class InferredMapping:
     def to_entity(self, key: Any, value: Any) -> dict:
         """The entity for one entry (identity, blob, kind, typed scalars, record sub-entities)."""
         data_type, kind = classify(key, value)
-        pk = printed(key)
+        pk = identity_text(key)
         ent: dict[Any, Any] = {
             MEMORY_KEY: pk,
             MEMORY_VALUE: self._blob(value),
@@ -563,6 +536,17 @@ class PlanMapping:
     def with_codec(self, codec: str | Codec) -> PlanMapping:
         """The same mapping with another blob codec."""
         return PlanMapping(self.schema, codec, self.now_ms)
+
+
+def resolve_mapping(
+    mapping: Any, *, memory: Any = None, schema: Schema | None = None, codec: str | None = None
+) -> Any:
+    """A mapping object as given, or built from a preset name (the stores' one resolver)."""
+    if not isinstance(mapping, str):
+        return mapping
+    return get_mapping(
+        mapping, schema=schema, memory=memory, codec=codec if mapping == "inferred" else None
+    )
 
 
 def get_mapping(

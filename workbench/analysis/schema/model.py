@@ -217,7 +217,7 @@ def diff(a: Schema, b: Schema) -> pd.DataFrame:
                     "added",
                     "",
                     "",
-                    _short(y),
+                    _attr_text(y),
                     "in place",
                     "new attribute: update-schema adds it",
                 )
@@ -229,7 +229,7 @@ def diff(a: Schema, b: Schema) -> pd.DataFrame:
                     str(k),
                     "removed",
                     "",
-                    _short(x),
+                    _attr_text(x),
                     "",
                     "in place",
                     "update-schema del-attrs; only once no datom uses it (retract first)",
@@ -246,7 +246,7 @@ def diff(a: Schema, b: Schema) -> pd.DataFrame:
     )
 
 
-def _short(a: Attr) -> str:
+def _attr_text(a: Attr) -> str:
     s = a.value_type + ("" if a.cardinality == "one" else " many")
     return s + (f" unique/{a.unique}" if a.unique else "")
 

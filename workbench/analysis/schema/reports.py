@@ -21,7 +21,7 @@ from workbench.analysis.schema.mapping import (
     _storable,
     convert,
     get_mapping,
-    printed,
+    identity_text,
 )
 from workbench.analysis.schema.model import EDN_TYPE_OF
 from workbench.codecs import Codec
@@ -72,8 +72,8 @@ def collision_report(memory: Any, mapping: Any = "inferred") -> pd.DataFrame:
                     {
                         "identity_attr": str(attr),
                         "identity_value": str(val),
-                        "key_a": printed(a.key),
-                        "key_b": printed(b.key),
+                        "key_a": identity_text(a.key),
+                        "key_b": identity_text(b.key),
                         "data_type_a": a.data_type,
                         "data_type_b": b.data_type,
                         "kind_a": a.kind,
@@ -105,7 +105,7 @@ def validate(memory: Any, schema: Any = None) -> pd.DataFrame:
         text = edn.dumps(v)
         rows.append(
             {
-                "key": printed(e.key),
+                "key": identity_text(e.key),
                 "data_type": e.data_type,
                 "kind": e.kind,
                 "record": where,
@@ -217,15 +217,7 @@ def explain(orig: Any, back: Any, path: str = "") -> Iterable[tuple[str, str]]:
     elif t1 == "bigint" and type(orig) is not type(back):
         yield where, "bigint lost its N marker (prints differently)"
     else:
-        yield where, f"value changed: {_short(orig)} became {_short(back)}"
-
-
-def _short(v: Any) -> str:
-    try:
-        s = edn.dumps(v)
-    except (TypeError, ValueError):
-        s = str(v)
-    return s if len(s) <= 40 else s[:37] + "..."
+        yield where, f"value changed: {edn.printed(orig, 40)} became {edn.printed(back, 40)}"
 
 
 def _explain_seq(orig: Any, back: Any, path: str) -> Iterable[tuple[str, str]]:
@@ -244,11 +236,11 @@ def _explain_map(orig: Mapping, back: Mapping, path: str) -> Iterable[tuple[str,
         if not edn.identical(k1, k2):
             t1, t2 = edn_type(k1), edn_type(k2)
             if k1 is None:
-                yield sub, f"nil key became {t2} {_short(k2)}"
+                yield sub, f"nil key became {t2} {edn.printed(k2, 40)}"
             elif t1 != t2:
                 yield sub, f"{t1} key became {t2}"
             else:
-                yield sub, f"key changed: {_short(k1)} became {_short(k2)}"
+                yield sub, f"key changed: {edn.printed(k1, 40)} became {edn.printed(k2, 40)}"
         yield from explain(v1, v2, sub)
 
 
@@ -272,7 +264,7 @@ def _typed_checks(m: Any, key: Any, value: Any, ent: Mapping) -> Iterable[tuple[
             if want is not None and want is not _skip_marker() and not edn.identical(want, stored):
                 yield (
                     str(attr),
-                    f"typed attribute differs from the value: {_short(orig)} stored as {_short(stored)}",
+                    f"typed attribute differs from the value: {edn.printed(orig, 40)} stored as {edn.printed(stored, 40)}",
                 )
         elif (
             isinstance(m, PlanMapping)
@@ -288,7 +280,7 @@ def _typed_checks(m: Any, key: Any, value: Any, ent: Mapping) -> Iterable[tuple[
             if src:
                 yield (
                     str(attr),
-                    (f"timestamp replaced by now ({_short(value[src[0]])} in {src[0]})"),
+                    (f"timestamp replaced by now ({edn.printed(value[src[0]], 40)} in {src[0]})"),
                 )
     if not isinstance(m, PlanMapping) or any(b in ent for b in PLAN_BLOB.values()):
         return
@@ -328,7 +320,7 @@ def loss_report(
     def add(e: Any, path: str, reason: str) -> None:
         rows.append(
             {
-                "key": printed(e.key),
+                "key": identity_text(e.key),
                 "data_type": e.data_type,
                 "kind": e.kind,
                 "path": path,
@@ -344,7 +336,7 @@ def loss_report(
                 e,
                 "(entry)",
                 f"entity collision on {ident[0]} {edn.dumps(ident[1])}: "
-                f"overwritten by {printed(es[winner].key)}",
+                f"overwritten by {identity_text(es[winner].key)}",
             )
             continue
         n = 0
@@ -358,7 +350,7 @@ def loss_report(
             add(
                 e,
                 "(key)",
-                f"key changed: {printed(e.key)} read back as {printed(k2)}"
+                f"key changed: {identity_text(e.key)} read back as {identity_text(k2)}"
                 + (
                     " (namespace dropped)"
                     if isinstance(e.key, edn.Keyword)
@@ -437,7 +429,7 @@ def plan_defects(memory: Any, mapping: Any = "plan") -> pd.DataFrame:
         "classifier reads the keyword name only",
         len(cached),
         f"{len(cached)} of {len(es)} entries fall to cache",
-        printed(cached[0].key) if cached else "",
+        identity_text(cached[0].key) if cached else "",
     )
     col = collision_report(es, m)
     add(
@@ -480,10 +472,10 @@ def plan_defects(memory: Any, mapping: Any = "plan") -> pd.DataFrame:
         "project statuses differ from the documented ones",
         sum(odd.values()),
         "real: "
-        + ", ".join(f"{_short(s)} ({n})" for s, n in sorted(statuses.items(), key=str))
+        + ", ".join(f"{edn.printed(s, 40)} ({n})" for s, n in sorted(statuses.items(), key=str))
         + "; documented: "
-        + ", ".join(sorted(_short(s) for s in PLAN_DOCUMENTED_PROJECT_STATUSES)),
-        ", ".join(_short(s) for s in odd),
+        + ", ".join(sorted(edn.printed(s, 40) for s in PLAN_DOCUMENTED_PROJECT_STATUSES)),
+        ", ".join(edn.printed(s, 40) for s in odd),
     )
     cov = coverage(es, m).set_index("attribute")
     learning = sum(1 for e in es if e.kind == "learning-record")

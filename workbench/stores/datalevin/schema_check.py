@@ -21,7 +21,7 @@ from workbench.stores.datalevin.bridge import (
     to_clj,
     to_edn,
 )
-from workbench.stores.datalevin.store import KEY_ATTR, key_text, show, value_from_entity
+from workbench.stores.datalevin.store import KEY_ATTR, key_text, value_from_entity
 
 __all__ = ["SchemaCheck", "check_schema"]
 
@@ -97,10 +97,10 @@ def check_schema(
     rows: list[dict[str, Any]] = []
 
     def row(key: Any, attr: Any, value: Any, problem: str, reason: str) -> None:
-        shown = "" if value is MISSING_VALUE else show(value, 200)
+        shown = "" if value is MISSING_VALUE else edn.printed(value, 200)
         rows.append(
             {
-                "key": "" if key is None else show(key, 200),
+                "key": "" if key is None else edn.printed(key, 200),
                 "attribute": "" if attr is None else str(attr),
                 "value": shown[:200],
                 "problem": problem,
@@ -175,8 +175,8 @@ def check_schema(
                         attr,
                         want,
                         "reads back different",
-                        f"stored {show(want, 80) if want is not MISSING_VALUE else 'nothing'}, "
-                        f"read back {show(got, 80) if got is not MISSING_VALUE else 'nothing'}",
+                        f"stored {edn.printed(want, 80) if want is not MISSING_VALUE else 'nothing'}, "
+                        f"read back {edn.printed(got, 80) if got is not MISSING_VALUE else 'nothing'}",
                     )
             equal += same
             back.pop(KEY_ATTR, None)

@@ -33,10 +33,11 @@ from pathlib import Path
 from typing import Any
 
 from workbench import edn
+from workbench.analysis.schema import resolve_mapping
 from workbench.stores.base import MISSING, KeyTooLongError, Store, StoreError
 from workbench.stores.datalevin import bridge as wdl
 from workbench.stores.durability import durability as durability_mode
-from workbench.stores.keys import decode_key, encode_key
+from workbench.stores.keys import decode_key, encode_key, simple_ident
 
 __all__ = ["DatalevinStore", "DatalevinKvStore", "DatalevinDatalogStore", "SHAPES", "KEY_ATTR"]
 
@@ -47,19 +48,10 @@ KEY_ATTR = edn.Keyword("workbench", "key")
 _KW = edn.Keyword
 
 
-def show(value: Any, width: int = 120) -> str:
-    """Printed EDN of value (cut to width), or its repr when EDN cannot print it."""
-    try:
-        text = edn.dumps(value)
-    except TypeError:
-        text = str(value)
-    return text if len(text) <= width else text[:width] + "..."
-
-
 def _store_error(exc: BaseException, key: Any = MISSING) -> StoreError:
     """Translate a Datalevin exception into a StoreError naming the key and the reason."""
     reason = wdl.java_error_text(exc)
-    where = "" if key is MISSING else f"key {show(key)}: "
+    where = "" if key is MISSING else f"key {edn.printed(key, 120)}: "
     if "larger than 511 bytes" in reason:
         return KeyTooLongError(f"{where}Datalevin keys are limited to 511 bytes ({reason})")
     return StoreError(f"{where}Datalevin refused it: {reason}")
@@ -309,28 +301,18 @@ class _KvShape:
         self.c.core("close-kv", self.kv)
 
 
-def _simple_ident(x: Any) -> bool:
-    """True when Clojure's (keyword "ns/name") re-reads the keyword/symbol identically."""
-    ns = x.namespace
-    if ns is None:
-        return "/" not in x.name or x.name == "/"
-    return ns != "" and "/" not in ns
-
-
 NATIVE_KEY_BYTES = 509  # Datalevin's :keyword encoding adds 2 bytes to the printed keyword
 
 
 def native_key(key: Any) -> bool:
     """True when `key` is stored in the typed `:keyword` sub-database."""
     return (
-        type(key) is _KW
-        and _simple_ident(key)
-        and len(str(key).encode("utf-8")) <= NATIVE_KEY_BYTES
+        type(key) is _KW and simple_ident(key) and len(str(key).encode("utf-8")) <= NATIVE_KEY_BYTES
     )
 
 
 def _not_native(v: Any) -> bool:
-    return type(v) in (_KW, edn.Symbol) and not _simple_ident(v)
+    return type(v) in (_KW, edn.Symbol) and not simple_ident(v)
 
 
 def encode_value(value: Any) -> bytes:
@@ -358,14 +340,6 @@ def _binary() -> Any:
 
 
 # ------------------------------------------------------------------------------- datalog shape
-
-
-def _resolve_mapping(mapping: Any, memory: Any, schema: Any) -> Any:
-    if not isinstance(mapping, str):
-        return mapping
-    from workbench.analysis.schema import get_mapping
-
-    return get_mapping(mapping, schema=schema, memory=memory)
 
 
 def key_text(key: Any) -> str:
@@ -411,7 +385,7 @@ class _DatalogShape:
         opts: Any = None,
     ) -> None:
         self.c = c
-        self.mapping = _resolve_mapping(mapping, memory, schema)
+        self.mapping = resolve_mapping(mapping, memory=memory, schema=schema)
         self.schema = self.mapping.schema
         attrs = self.schema.attributes
         self.many = {a for a, attr in attrs.items() if attr.cardinality == "many"}
@@ -480,7 +454,7 @@ class _DatalogShape:
             try:
                 jent = wdl.to_clj(self.entity_of(key, value))
             except wdl.Unstorable as exc:
-                raise StoreError(f"key {show(key)}: {exc}") from None
+                raise StoreError(f"key {edn.printed(key, 120)}: {exc}") from None
             eid = existing.get(text)
             if eid is not None:
                 old = c.core("pull", db, self.pull_all, eid)
@@ -708,8 +682,8 @@ def _q_sessions_active_since(shape: _DatalogShape, since_ms: int) -> list:
 
 
 def _q_sessions_with_users(shape: _DatalogShape) -> list:
-    from workbench.analysis.schema.mapping import printed as key_printed
-    from workbench.memory.queries import printed
+    from workbench.analysis.schema.mapping import identity_text as key_printed
+    from workbench.edn import printed
 
     q = f"[:find ?k ?rid :where {_PRESENCE} [?r :record/id ?rid]]"
     out = []
