@@ -83,11 +83,6 @@ ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[
 _TIME_NAME_RE = re.compile(r"created|timestamp|joined-at|saved-at|queued-at")
 
 
-def is_epoch_ms(value: Any) -> bool:
-    """True for a long that reads as an epoch-millisecond time between 2000 and 2100."""
-    return type(value) is int and MS_MIN <= value <= MS_MAX
-
-
 def iso_to_ms(text: str) -> int | None:
     """Epoch milliseconds of an ISO-8601 string, or None when it is not one."""
     if not ISO_RE.match(text):
@@ -99,13 +94,6 @@ def iso_to_ms(text: str) -> int | None:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return int(dt.timestamp() * 1000)
-
-
-def printed_bytes(value: Any) -> int:
-    """UTF-8 bytes of a value as Datalevin would hold it (strings raw, others printed EDN)."""
-    if isinstance(value, str) and not isinstance(value, edn.Char):
-        return len(value.encode("utf-8"))
-    return len(edn.dumps(value).encode("utf-8"))
 
 
 def path_text(path: tuple) -> str:

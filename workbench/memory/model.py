@@ -141,27 +141,6 @@ def cell(v: Any) -> Any:
     return edn.printed(v, SHORT)
 
 
-def find_tagged(v: Any, found: list | None = None) -> list:
-    """Every Tagged value nested in v (depth first)."""
-    found = [] if found is None else found
-    if isinstance(v, edn.Tagged):
-        found.append(v)
-        find_tagged(v.value, found)
-    elif isinstance(v, dict | edn.FrozenMap):
-        for k, x in v.items():
-            find_tagged(k, found)
-            find_tagged(x, found)
-    elif isinstance(v, tuple | frozenset):
-        for x in v:
-            find_tagged(x, found)
-    return found
-
-
-def _tag_name(t: Any) -> str:
-    tag = getattr(t, "tag", None)
-    return str(tag) if tag is not None else ""
-
-
 class Memory:
     """A loaded memory file: entries, diagnostics, source facts and pandas views."""
 
@@ -577,17 +556,6 @@ def _read_bytes(path: Path, progress: bool | None) -> tuple[bytes, str]:
     if bar is not None:
         bar.close()
     return b"".join(chunks), h.hexdigest()
-
-
-def _position(
-    data: bytes, entry_offset: int, entry_line: int, entry_col: int, rel: int
-) -> tuple[int, int]:
-    """(line, column) of byte offset entry_offset+rel, given the entry's own line and column."""
-    chunk = data[entry_offset : entry_offset + rel].decode("utf-8", "replace")
-    nl = chunk.count("\n")
-    if nl:
-        return entry_line + nl, len(chunk) - chunk.rfind("\n")
-    return entry_line, entry_col + len(chunk)
 
 
 def _syntax_error(d: Any, source: str) -> edn.EdnSyntaxError:

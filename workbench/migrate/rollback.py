@@ -14,7 +14,7 @@ Writes made during a rollback go through `during(ledger)` so they are part of th
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -209,14 +209,3 @@ class _Offline:
 
     def __getattr__(self, attr: str) -> Any:
         raise RuntimeError(f"the new store is switched off (tried {attr})")
-
-
-def expected_after(expected: Mapping, ops: list[tuple]) -> dict:
-    """Apply (op, key, value) tuples to a copy of expected (helper for tests and traces)."""
-    out = dict(expected)
-    for op, key, value in ops:
-        if op == "save_value":
-            out[key] = value
-        elif op == "delete_value":
-            out.pop(key, None)
-    return out

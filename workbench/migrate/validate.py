@@ -356,8 +356,3 @@ def validate(source: Any, target: Any, *, clip: int = 200, fast: bool = True) ->
     return ValidationReport(
         source_entries, seen, matched, counts, by_type, found, time.perf_counter() - t0
     )
-
-
-def validate_expected(expected: Mapping, actual: Mapping | Any) -> ValidationReport:
-    """Compare the app's acknowledged state (a ledger dict) with what a memory returns."""
-    return validate(expected, actual)

@@ -20,7 +20,7 @@ __all__ = [
     "LmdbEntityStore",
 ]
 
-#: kind -> (module, class name). Extra kinds (e.g. "datalevin") may be added by register_store.
+#: kind -> (module, class name), imported on demand.
 STORE_KINDS: dict[str, tuple[str, str]] = {
     "edn": ("workbench.stores.edn_file", "EdnFileStore"),
     "lmdb-kv": ("workbench.stores.lmdb_kv", "LmdbKvStore"),
@@ -29,11 +29,6 @@ STORE_KINDS: dict[str, tuple[str, str]] = {
     "datalevin-kv": ("workbench.stores.datalevin.store", "DatalevinKvStore"),
     "datalevin-datalog": ("workbench.stores.datalevin.store", "DatalevinDatalogStore"),
 }
-
-
-def register_store(kind: str, module: str, cls: str) -> None:
-    """Make `open_store(kind, ...)` build `module.cls`."""
-    STORE_KINDS[kind] = (module, cls)
 
 
 def store_class(kind: str) -> type[Store]:

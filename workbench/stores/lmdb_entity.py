@@ -99,10 +99,6 @@ def sortable(value: Any) -> bytes | None:
     return None
 
 
-def _long_key(v: int) -> bytes:
-    return T_LONG + _U64.pack(v + (1 << 63))
-
-
 class LocalMapping:
     """Minimal stand-in mapping (identity :memory/key, blob :memory/value, no typed attributes)."""
 

@@ -11,7 +11,6 @@ import argparse
 import gc
 import json
 import os
-import random
 import statistics
 import time
 import tracemalloc
@@ -20,226 +19,18 @@ from typing import Any
 
 from workbench import edn
 from workbench.edn import reader as edn_reader
+from workbench.memory.generate import generate_memory
 
 READ_TARGET_MBS = 25.0
 WRITE_TARGET_MBS = 60.0
 MEMORY_TARGET_RATIO = 1.5
 
-_WORDS = (
-    "the learning pattern insight code review session project user data file function value "
-    "memory cache test build deploy error handler request response query index schema state "
-    "update create delete merge apply transfer example category tag level status active draft "
-    "because when after before always never should could would refactor extract simplify "
-    "performance latency throughput clojure edn datalevin lmdb migration rehearsal benchmark"
-).split()
-_HEX = "0123456789abcdef"
-
-
-class _Gen:
-    """Deterministic generator of memory.edn-like entries (a small cousin of workbench.memory.generate)."""
-
-    def __init__(self, seed: int, user: str = "davidwu") -> None:
-        self.r = random.Random(seed)
-        self.user = user
-        self.ms = 1_760_000_000_000
-        self.n = 0
-        self.k = edn.kw
-
-    def words(self, lo: int, hi: int) -> str:
-        r = self.r
-        return " ".join(r.choice(_WORDS) for _ in range(r.randint(lo, hi)))
-
-    def text(self, lo: int, hi: int) -> str:
-        s = self.words(lo, hi)
-        r = self.r.random()
-        if r < 0.05:
-            s += ' "quoted" \\ and\nnew line'
-        elif r < 0.08:
-            s += " café — naïve ✓"
-        return s.capitalize() + "."
-
-    def stamp(self) -> int:
-        self.ms += self.r.randint(1, 90_000)
-        return self.ms
-
-    def iso(self) -> str:
-        t = self.stamp()
-        secs, msec = divmod(t, 1000)
-        st = time.gmtime(secs)
-        return time.strftime("%Y-%m-%dT%H:%M:%S", st) + f".{msec:03d}{self.r.randint(0, 999):03d}Z"
-
-    def slug(self) -> str:
-        r = self.r
-        return "-".join(r.choice(_WORDS) for _ in range(r.randint(2, 4)))
-
-    def hexs(self, n: int) -> str:
-        return "".join(self.r.choice(_HEX) for _ in range(n))
-
-    def learning(self) -> tuple[Any, Any]:
-        k, r, u = self.k, self.r, self.user
-        lid = f"{u}/{self.slug()}-{self.stamp()}-{r.randint(0, 999)}"
-        v = {
-            k("learning/id"): lid,
-            k("learning/title"): self.words(3, 8).capitalize(),
-            k("learning/user"): u,
-            k("learning/created"): self.iso(),
-            k("learning/category"): r.choice(["pattern", "debugging", "architecture", "tooling"]),
-            k("learning/insights"): edn.Vector(self.text(20, 250) for _ in range(r.randint(1, 4))),
-            k("learning/examples"): edn.Vector(
-                {k("code"): self.words(3, 12), k("lang"): "clojure"} for _ in range(r.randint(0, 2))
-            ),
-            k("learning/pattern"): self.words(2, 6) if r.random() < 0.7 else None,
-            k("learning/transfers"): edn.Vector(self.words(2, 5) for _ in range(r.randint(0, 3))),
-            k("learning/tags"): frozenset(r.sample(_WORDS, r.randint(2, 4))),
-            k("learning/confidence"): r.randint(1, 5),
-            k("learning/applied-count"): r.randint(0, 40),
-            k("learning/last-applied"): self.iso() if r.random() < 0.6 else None,
-            k("learning/status"): k("active") if r.random() < 0.9 else k("deleted"),
-            k("learning/merged-count"): r.randint(0, 3),
-        }
-        return edn.Keyword(u, lid.split("/", 1)[1]), v
-
-    def session_ops(self) -> tuple[Any, Any]:
-        k, r = self.k, self.r
-        sid = f"s{r.randint(1, 10**6)}"
-        ops = edn.Vector(
-            {
-                k("op/id"): i,
-                k("op/type"): r.choice([k("add-note"), k("move"), k("edit"), k("delete")]),
-                k("op/target"): f"item-{self.hexs(8)}",
-                k("op/data"): {
-                    k("x"): r.randint(0, 800),
-                    k("y"): r.randint(0, 600),
-                    k("text"): self.words(1, 8),
-                },
-                k("op/user-id"): self.user,
-                k("op/timestamp"): self.stamp(),
-                k("op/session-id"): sid,
-            }
-            for i in range(r.randint(2, 25))
-        )
-        return edn.Keyword("ops", sid), ops
-
-    def presence(self) -> tuple[Any, Any]:
-        k, r = self.k, self.r
-        sid = f"s{r.randint(1, 10**6)}"
-        users = {
-            f"user-{j}": {
-                k("user/id"): f"user-{j}",
-                k("user/name"): self.words(1, 2).title(),
-                k("user/color"): "#" + self.hexs(6),
-                k("user/avatar"): f"https://example.com/a/{self.hexs(10)}.png",
-                k("user/joined-at"): self.stamp(),
-            }
-            for j in range(r.randint(1, 4))
-        }
-        return edn.Keyword("presence", ":" + sid), users
-
-    def project(self) -> tuple[Any, Any]:
-        k, r, u = self.k, self.r, self.user
-        projects = {}
-        for _ in range(r.randint(1, 6)):
-            pid = f"{u}/project-{self.slug()}-{self.stamp()}"
-            projects[pid] = {
-                k("project/id"): pid,
-                k("project/name"): self.words(1, 4).title(),
-                k("project/description"): self.text(5, 40),
-                k("project/owner"): u,
-                k("project/status"): r.choice([k("draft"), k("active"), k("completed")]),
-                k("project/created-at"): self.iso(),
-                k("project/updated-at"): self.iso(),
-            }
-        self.n += 1
-        return edn.Keyword("projects", f"{u}{self.n}"), projects
-
-    def builder(self) -> tuple[Any, Any]:
-        k, r, u = self.k, self.r, self.user
-        sessions = {}
-        for _ in range(r.randint(1, 3)):
-            sid = f"session-{self.hexs(12)}"
-            notes = {}
-            for _ in range(r.randint(2, 12)):
-                nid = f"persona-{self.hexs(8)}-{self.hexs(4)}"
-                notes[nid] = {
-                    k("id"): nid,
-                    k("content"): self.text(3, 30),
-                    k("color"): "#" + self.hexs(6),
-                    k("section"): "persona",
-                    k("position"): {k("x"): r.randint(0, 900), k("y"): r.uniform(0, 700)},
-                }
-            sessions[sid] = {
-                k("session/id"): sid,
-                k("session/project-id"): f"{u}/project-{self.slug()}",
-                k("session/type"): r.choice(
-                    [k("empathy-map"), k("lean-canvas"), k("mvp-planning")]
-                ),
-                k("session/state"): k("active"),
-                k("session/data"): notes,
-                k("session/created-at"): self.iso(),
-                k("session/updated-at"): self.iso(),
-            }
-        self.n += 1
-        return edn.Keyword("builder-sessions", f"{u}{self.n}"), sessions
-
-    def token(self) -> tuple[Any, Any]:
-        k, r = self.k, self.r
-        hexid = "abcdef"[r.randint(0, 5)] + self.hexs(63)  # readable: first char a letter
-        v = {
-            k("token/value"): hexid,
-            k("token/user-id"): self.user,
-            k("token/project-id"): f"{self.user}/project-{self.slug()}",
-            k("token/permissions"): edn.Vector([k("read"), k("comment")][: r.randint(1, 2)]),
-            k("token/created-at"): self.iso(),
-            k("token/expires-at"): self.iso(),
-            k("token/active?"): r.random() < 0.8,
-        }
-        return edn.Keyword("embed-token", hexid), v
-
-    def review(self) -> tuple[Any, Any]:
-        k, r, u = self.k, self.r, self.user
-        lid = f"{u}/{self.slug()}-{self.stamp()}-{r.randint(0, 999)}"
-        v = {
-            k("learning-id"): lid,
-            k("level"): r.randint(1, 4),
-            k("scheduled-at"): self.stamp(),
-            k("created"): self.stamp(),
-        }
-        return edn.Keyword("review", lid), v
-
-    def entry(self) -> tuple[Any, Any]:
-        x = self.r.random()
-        if x < 0.45:
-            return self.learning()
-        if x < 0.60:
-            return self.session_ops()
-        if x < 0.70:
-            return self.review()
-        if x < 0.78:
-            return self.presence()
-        if x < 0.86:
-            return self.token()
-        if x < 0.93:
-            return self.builder()
-        return self.project()
-
 
 def generate_document(size_mb: float = 10.0, seed: int = 0) -> tuple[str, dict]:
-    """A deterministic memory.edn-like document of about size_mb MB, printed like pr-str."""
-    g = _Gen(seed)
-    value: dict = {}
-    target = int(size_mb * 1_000_000)
-    size = 0
-    while size < target:
-        batch = {}
-        for _ in range(200 if size_mb >= 1 else 5):
-            key, v = g.entry()
-            batch[key] = v
-        size += len(edn.dumps(batch, pr_str=True).encode("utf-8"))
-        value.update(batch)
-    value[edn.kw("learning/index")] = {
-        edn.kw(g.user): edn.Vector(str(k) for k in list(value)[:500])
-    }
-    return edn.dumps(value, pr_str=True), value
+    """(text, value) of a deterministic memory of about size_mb MB from the one generator, printed
+    as the app's pr-str prints it (plain: outside a REPL pr-str writes no #:ns{} maps)."""
+    g = generate_memory(size_mb=size_mb, seed=seed, style="plain")
+    return g.text, g.value
 
 
 def to_json_able(value: Any) -> Any:
