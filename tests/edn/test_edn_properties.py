@@ -272,9 +272,7 @@ def test_benchmark_document_matches_edn_format() -> None:
     # edn_format misreads keyword names holding "/" (`:review/U/x`) and the generator's exotic
     # entry (#inst offsets, chars, bigints, ##NaN: see the tests above): compare the rest
     exotic = edn.kw("test/exotic")
-    common = {
-        k: v for k, v in ours.items() if "/" not in getattr(k, "name", "") and k != exotic
-    }
+    common = {k: v for k, v in ours.items() if "/" not in getattr(k, "name", "") and k != exotic}
     assert len(common) > 50
     text = dumps(common, pr_str=True)
     assert _from_ours(loads(text)) == _from_edn_format(edn_format.loads(text))
