@@ -32,6 +32,7 @@ import lmdb
 from workbench import edn
 from workbench.codecs import get_codec
 from workbench.memory.queries import QUERIES, canonical, run_query
+from workbench.stores._entity_queries import INFERRED_QUERIES, PLAN_QUERIES, native_plan
 from workbench.stores.base import MISSING, Store
 from workbench.stores.keys import decode_key, encode_key
 from workbench.stores.lmdb_kv import LmdbEnvironment, lmdb_flags
@@ -535,24 +536,7 @@ class LmdbEntityStore(LmdbEnvironment, Store):
 
     # ---------------------------------------------------------------------- queries
     def _native_plan(self) -> dict[str, bool]:
-        attrs = self.schema.attributes
-        name = getattr(self.mapping, "name", "")
-        if name == "plan":
-            return dict.fromkeys(QUERIES, True)
-        if name != "inferred":
-            return dict.fromkeys(QUERIES, False)
-        need = {
-            "sessions_by_type": [K("session", "type"), K("session", "id")],
-            "learning_by_level": [K("learning", "status"), K("learning", "id")],
-            "sessions_active_since": [
-                K("session", "id"),
-                K("user", "joined-at"),
-                K("memory", "records"),
-            ],
-            "sessions_with_users": [K("memory", "records"), K("memory", "kind")],
-            "learning_by_tag": [K("learning", "tags"), K("learning", "id")],
-        }
-        return {q: all(a in attrs for a in need[q]) for q in QUERIES}
+        return native_plan(self.schema.attributes, getattr(self.mapping, "name", ""))
 
     def query(self, name: str, **params: Any) -> list:
         """Run a plan query natively on the indexes (reference fallback where impossible)."""
@@ -560,176 +544,6 @@ class LmdbEntityStore(LmdbEnvironment, Store):
             raise ValueError(f"unknown query {name!r}; known: {', '.join(QUERIES)}")
         if not self.native_queries.get(name):
             return run_query(name, self.items(), **params)
-        impl = _PLAN_QUERIES if getattr(self.mapping, "name", "") == "plan" else _INFERRED_QUERIES
+        impl = PLAN_QUERIES if getattr(self.mapping, "name", "") == "plan" else INFERRED_QUERIES
         with self.env.begin() as txn:
             return canonical(impl[name](self, txn, **params))
-
-
-# --------------------------------------------------------------------- native queries
-
-
-def _id_text(value: Any) -> str:
-    return value if type(value) is str else edn.dumps(value)
-
-
-def _parent(store: LmdbEntityStore, txn: lmdb.Transaction, child: int) -> int | None:
-    for eid in store._ave_eq(txn, K("memory", "records"), child):
-        return eid
-    return None
-
-
-def _session_ids(store: LmdbEntityStore, txn: lmdb.Transaction, eids: Iterable[int]) -> list:
-    out = []
-    for eid in eids:
-        sid = store._attr_value(txn, eid, K("session", "id"))
-        if sid is not MISSING:
-            out.append(_id_text(sid))
-    return out
-
-
-def _q_sessions_by_type(store: LmdbEntityStore, txn: lmdb.Transaction, type: Any) -> list:  # noqa: A002
-    from workbench.memory.queries import as_keyword
-
-    return _session_ids(store, txn, store._ave_eq(txn, K("session", "type"), as_keyword(type)))
-
-
-def _q_learning_by_level(store: LmdbEntityStore, txn: lmdb.Transaction, level: Any) -> list:
-    from workbench.memory.queries import as_keyword
-
-    want = as_keyword(level)
-    level_attr, status_attr, id_attr = (
-        K("learning", "level"),
-        K("learning", "status"),
-        K("learning", "id"),
-    )
-    eids = set(store._ave_eq(txn, level_attr, want))
-    for eid in store._ave_eq(txn, status_attr, want):
-        if store._attr_value(txn, eid, level_attr) is MISSING:  # documented fallback
-            eids.add(eid)
-    out = []
-    for eid in eids:
-        lid = store._attr_value(txn, eid, id_attr)
-        if lid is not MISSING:
-            out.append(_id_text(lid))
-    return out
-
-
-def _presence_sid(store: LmdbEntityStore, txn: lmdb.Transaction, eid: int) -> str | None:
-    pk = store._attr_value(txn, eid, K("memory", "key"))
-    if pk is MISSING:
-        return None
-    key = decode_key(pk.encode("utf-8")) if pk.startswith(":") else edn.loads(pk)
-    if type(key) is K and key.namespace == "presence":
-        return key.name
-    return None
-
-
-def _q_sessions_active_since(store: LmdbEntityStore, txn: lmdb.Transaction, since_ms: int) -> list:
-    session_eids = set()
-    for attr in (
-        K("session", "updated-at"),
-        K("session", "created-at"),
-        K("session", "completed-at"),
-    ):
-        session_eids.update(eid for _v, eid in store._ave_range(txn, attr, int(since_ms), None))
-    out = _session_ids(store, txn, session_eids)
-    for _v, rec in store._ave_range(txn, K("user", "joined-at"), int(since_ms), None):
-        parent = _parent(store, txn, rec)
-        sid = None if parent is None else _presence_sid(store, txn, parent)
-        if sid is not None:
-            out.append(sid)
-    return out
-
-
-def _q_sessions_with_users(store: LmdbEntityStore, txn: lmdb.Transaction) -> list:
-    out = []
-    for eid in store._ave_eq(txn, K("memory", "kind"), K(None, "presence")):
-        sid = _presence_sid(store, txn, eid)
-        if sid is None:
-            continue
-        pk = store._attr_value(txn, eid, K("memory", "key"))
-        rid_prefix = pk + " "
-        for aid, child in store._datoms(txn, eid):
-            if store._attr_of.get(aid) != K("memory", "records"):
-                continue
-            rid = store._attr_value(txn, child, K("record", "id"))
-            if rid is MISSING or not rid.startswith(rid_prefix):
-                continue
-            out.append([sid, _id_text(edn.loads(rid[len(rid_prefix) :]))])
-    return out
-
-
-def _q_learning_by_tag(store: LmdbEntityStore, txn: lmdb.Transaction, tag: str) -> list:
-    out = []
-    for eid in store._ave_eq(txn, K("learning", "tags"), tag):
-        lid = store._attr_value(txn, eid, K("learning", "id"))
-        if lid is not MISSING:
-            out.append(_id_text(lid))
-    return out
-
-
-_INFERRED_QUERIES = {
-    "sessions_by_type": _q_sessions_by_type,
-    "learning_by_level": _q_learning_by_level,
-    "sessions_active_since": _q_sessions_active_since,
-    "sessions_with_users": _q_sessions_with_users,
-    "learning_by_tag": _q_learning_by_tag,
-}
-
-
-# The plan's queries on the plan's schema, as its code would run them (defects included).
-def _p_by_attr(
-    store: LmdbEntityStore, txn: lmdb.Transaction, attr: Any, value: Any, id_attr: Any
-) -> list:
-    out = []
-    for eid in store._ave_eq(txn, attr, value):
-        v = store._attr_value(txn, eid, id_attr)
-        if v is not MISSING:
-            out.append(_id_text(v))
-    return out
-
-
-def _pq_sessions_by_type(store: LmdbEntityStore, txn: lmdb.Transaction, type: Any) -> list:  # noqa: A002
-    from workbench.memory.queries import as_keyword
-
-    return _p_by_attr(store, txn, K("session", "type"), as_keyword(type), K("session", "id"))
-
-
-def _pq_learning_by_level(store: LmdbEntityStore, txn: lmdb.Transaction, level: Any) -> list:
-    from workbench.memory.queries import as_keyword
-
-    return _p_by_attr(store, txn, K("learning", "level"), as_keyword(level), K("learning", "id"))
-
-
-def _pq_sessions_active_since(store: LmdbEntityStore, txn: lmdb.Transaction, since_ms: int) -> list:
-    eids = [
-        eid for _v, eid in store._ave_range(txn, K("session", "last-active"), int(since_ms), None)
-    ]
-    return _session_ids(store, txn, eids)
-
-
-def _pq_sessions_with_users(store: LmdbEntityStore, txn: lmdb.Transaction) -> list:
-    out = []
-    for _s, eid in store._ave_scan(txn, K("presence", "session-id")):
-        sid = store._attr_value(txn, eid, K("presence", "session-id"))
-        uid = store._attr_value(txn, eid, K("presence", "user-id"))
-        if sid is not MISSING and uid is not MISSING:
-            out.append([_id_text(sid), _id_text(uid)])
-    return out
-
-
-def _pq_learning_by_tag(store: LmdbEntityStore, txn: lmdb.Transaction, tag: str) -> list:
-    out = []
-    for eid in store._ave_eq(txn, K("tag", "name"), tag):
-        ids = store._pull(txn, eid).get(K("tag", "learning-id"), ())
-        out.extend(_id_text(i) for i in ids)
-    return out
-
-
-_PLAN_QUERIES = {
-    "sessions_by_type": _pq_sessions_by_type,
-    "learning_by_level": _pq_learning_by_level,
-    "sessions_active_since": _pq_sessions_active_since,
-    "sessions_with_users": _pq_sessions_with_users,
-    "learning_by_tag": _pq_learning_by_tag,
-}
