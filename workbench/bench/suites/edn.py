@@ -40,9 +40,9 @@ def to_json_able(value: Any) -> Any:
         return {str(k) if not isinstance(k, str) else k: to_json_able(v) for k, v in value.items()}
     if t in (edn.Vector, edn.List, frozenset, list, tuple):
         return [to_json_able(v) for v in value]
-    if t is edn.Keyword or t is edn.Symbol:
-        return str(value)
-    return value
+    if value is None or t in (str, int, float, bool):
+        return value
+    return str(value)  # keywords, symbols, insts, uuids, decimals, chars, tagged values: as text
 
 
 def median_time(fn: Callable[[], Any], repeats: int) -> tuple[float, float]:
