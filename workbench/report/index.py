@@ -9,6 +9,7 @@ from html import escape
 from typing import Any
 
 from workbench.plots import human_bytes
+from workbench.report.answers import answer_questions
 
 MAX_ROWS = 25
 _VERDICT = re.compile(r"^(pass|passed|fail|failed)\b", re.IGNORECASE)
@@ -80,6 +81,15 @@ th{background:#eef1f5} td.num{text-align:right;font-variant-numeric:tabular-nums
 .question{font-style:italic;margin:0 0 4px}
 .blocks{display:flex;flex-wrap:wrap;gap:4px 32px;align-items:flex-start}
 .block{max-width:100%;overflow-x:auto}
+.answers{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:12px}
+.answer{border:1px solid #dde1e6;border-left:6px solid #99a;border-radius:4px;padding:8px 12px}
+.answer h3{margin:.1em 0 .4em;color:#1d2329} .answer p{margin:.3em 0}
+.answer.go{border-left-color:#2e7d32} .answer.attention{border-left-color:#c77700}
+.answer.no-go{border-left-color:#c62828} .answer.not-measured{border-left-color:#8a8f98}
+.badge{font-size:.8em;font-weight:700;text-transform:uppercase;padding:1px 7px;border-radius:3px;
+ white-space:nowrap;color:#fff;background:#8a8f98} .badge.go{background:#2e7d32}
+.badge.attention{background:#c77700} .badge.no-go{background:#c62828}
+.why{color:#556;font-size:.9em} .evidence{font-size:.9em}
 """
 
 
@@ -120,7 +130,7 @@ def fmt_value(value: Any, key: str = "") -> str:
         return text
     if isinstance(value, float):
         if value != value:
-            return "NaN"
+            return "-"
         text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
         return text + ("&times;" if "ratio" in k or k.endswith("_x") else "")
     return escape(str(value))
@@ -339,6 +349,39 @@ def _run_for(section: Section, runs: list[Any]) -> Any:
     return None
 
 
+def _css_status(status: str) -> str:
+    return {"needs attention": "attention", "not measured": "not-measured"}.get(status, status)
+
+
+def render_answers(result: Any) -> str:
+    """The first screen: one block per question of the team, with a badge and evidence links."""
+    findings: dict[str, Any] = {}
+    pages: dict[str, list[tuple[str, str]]] = {}
+    for run in result.runs:
+        for name, f in run.findings.items():
+            findings[name] = f
+            pages[name] = list(getattr(run, "headings", []) or [])
+    blocks = []
+    for a in answer_questions(findings, pages):
+        css = _css_status(a.status)
+        links = " &middot; ".join(
+            f'<a class="evidence-link" href="{escape(link.href)}">{escape(link.label)}</a>'
+            for link in a.links
+        )
+        blocks.append(
+            f'<div class="answer {css}" id="answer-{escape(a.key)}">'
+            f'<h3>{escape(a.question)} <span class="badge {css}">{escape(a.status)}</span></h3>'
+            f"<p>{escape(a.sentence)}</p>"
+            + (f'<p class="why">Why this badge: {escape(a.why)}.</p>' if a.why else "")
+            + (f'<p class="evidence">Evidence: {links}</p>' if links else "")
+            + "</div>"
+        )
+    return (
+        '<section id="answers"><h2>Answers to the team\'s questions</h2>'
+        f'<div class="answers">{"".join(blocks)}</div></section>'
+    )
+
+
 def render_index(result: Any) -> str:
     """The whole index page for a ReportResult."""
     inp, mach = result.input, result.machine
@@ -402,6 +445,7 @@ def render_index(result: Any) -> str:
 <header><h1>Workbench report: {escape(inp["name"])}</h1>
 <p>{escape(mode)} of {len(result.runs)} notebooks on {escape(result.started)}</p></header>
 <main>
+{render_answers(result)}
 <section id="run"><h2>Input and machine</h2>
 <div class="figures"><div>{kv(input_rows)}</div><div>{kv(machine_rows)}</div></div></section>
 <section id="notebooks"><h2>Notebooks</h2>

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from html import escape, unescape
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +96,7 @@ class NotebookRun:
     images: list[str] = field(default_factory=list)
     featured: list[str] = field(default_factory=list)
     findings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    headings: list[tuple[str, str]] = field(default_factory=list)  # (text, href from the index)
 
 
 @dataclass
@@ -166,7 +168,7 @@ def notebook_title(nb: nbformat.NotebookNode, default: str) -> str:
         if cell.cell_type == "markdown":
             for line in cell.source.splitlines():
                 if line.strip():
-                    return line.lstrip("#").strip() or default
+                    return line.lstrip("#").strip().replace("`", "") or default
             break
     return default
 
@@ -235,6 +237,18 @@ def _kernel_env() -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def _ipc_kernel_manager() -> type:
+    """A kernel manager on Unix sockets: the kernel is local, so no TCP (and no ipykernel warning)."""
+    from jupyter_client import AsyncKernelManager
+
+    class IpcKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs: Any) -> None:
+            kwargs.setdefault("transport", "ipc")
+            super().__init__(**kwargs)
+
+    return IpcKernelManager
 
 
 _ADDED = {"injected-parameters", "papermill-error-cell-tag"}  # cells papermill adds
@@ -321,19 +335,103 @@ _PROGRESS = re.compile(r"\d+%\|.*\|\s*[\d.?]+[kMG]?/")  # tqdm: "name:  40%|####
 _FINDINGS_REPR = re.compile(r"^\w*Path\('[^']*/findings-[\w.-]+\.json'\)$")
 
 
-def export_html(nb: nbformat.NotebookNode, *, with_code: bool, back_link: str) -> str:
-    """Export an executed notebook to standalone HTML (images inline; code hidden unless asked)."""
+_HEADING = re.compile(r'<h([1-3]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+# nbconvert's lab template loads require.js and MathJax from a CDN; the pages use neither, and a
+# report must work offline, so both are dropped.
+_EXTERNAL_SCRIPT = re.compile(r'<script[^>]*\ssrc="https?://[^"]*"[^>]*>\s*</script>\s*')
+_MATHJAX = re.compile(
+    r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->\s*", re.DOTALL
+)
+
+
+def page_headings(html: str) -> list[tuple[int, str, str]]:
+    """(level, text, id) of every h1-h3 heading of an exported page, in page order."""
+    out = []
+    for level, hid, inner in _HEADING.findall(html):
+        text = unescape(_TAG.sub("", inner)).replace("\u00b6", "").strip()
+        out.append((int(level), text, hid))
+    return out
+
+
+def _toc(headings: list[tuple[int, str, str]]) -> str:
+    items = "".join(
+        f'<li class="toc-h{level}"><a href="#{escape(hid)}">{escape(text)}</a></li>'
+        for level, text, hid in headings
+        if level in (2, 3)
+    )
+    return (
+        f'<details class="toc" open><summary>Contents</summary><ul>{items}</ul></details>'
+        if items
+        else ""
+    )
+
+
+_PAGE_CSS = (
+    "<style>nav.page{padding:8px 16px;font-family:sans-serif;border-bottom:1px solid #dde1e6}"
+    ".toc ul{margin:4px 0 0;padding-left:20px;columns:2;font-size:.9em}.toc-h3{margin-left:16px}"
+    "</style>"
+)
+
+
+def _relative_to_report(value: Any, staging: str) -> Any:
+    """Output text with the staging folder's paths made relative to the report folder."""
+    if not staging:
+        return value
+    if isinstance(value, list):
+        return [_relative_to_report(v, staging) for v in value]
+    if isinstance(value, str):
+        return value.replace(staging + os.sep, "").replace(staging, ".")
+    return value
+
+
+_MISSING_CELL = re.compile(r"<td>(?:NaN|NaT|None|nan|&lt;NA&gt;)</td>")
+
+
+def _missing_as_dash(html: Any) -> Any:
+    """pandas tables show a missing value as NaN/NaT/None; a reader sees "-"."""
+    if isinstance(html, list):
+        html = "".join(html)
+    return _MISSING_CELL.sub("<td>-</td>", html) if isinstance(html, str) else html
+
+
+def export_html(
+    nb: nbformat.NotebookNode,
+    *,
+    with_code: bool,
+    back_link: str,
+    title: str = "",
+    staging: str | os.PathLike = "",
+) -> str:
+    """Export an executed notebook to standalone HTML: titled, a contents list, offline, images inline.
+
+    Files the notebook wrote into its staging out_dir are published at the same place under the
+    report folder, so their paths are shown relative to it; the findings hand-off cell shows no
+    value (the index presents the findings); widget outputs become a note (no CDN renderer).
+    """
     from nbconvert import HTMLExporter
 
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))
+    nb.metadata.pop("widgets", None)  # else the page loads the widget renderer from unpkg.com
+    staging = str(staging)
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
+        handoff = "write_findings(" in cell.source
         outputs = []
         for output in cell.get("outputs", []):
             text = output.get("data", {}).get("text/plain", "")
             if _FINDINGS_REPR.match(text if isinstance(text, str) else "".join(text)):
                 continue  # the staging path returned by write_findings means nothing to a reader
+            if handoff and output.get("output_type") == "execute_result":
+                continue  # the findings dict: the index shows it in words
+            if "text" in output:
+                output["text"] = _relative_to_report(output["text"], staging)
+            for mime in ("text/plain", "text/html", "text/markdown"):
+                if mime in output.get("data", {}):
+                    output["data"][mime] = _relative_to_report(output["data"][mime], staging)
+            if "text/html" in output.get("data", {}):
+                output["data"]["text/html"] = _missing_as_dash(output["data"]["text/html"])
             if _WIDGET in output.get("data", {}) and _PROGRESS.search(str(text)):
                 continue  # a progress bar: its final state is not saved by a batch run
             if _WIDGET in output.get("data", {}):
@@ -353,11 +451,13 @@ def export_html(nb: nbformat.NotebookNode, *, with_code: bool, back_link: str) -
         exclude_output_prompt=not with_code,
         embed_images=True,
     )
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title or "Report"}})
+    body = _MATHJAX.sub("", _EXTERNAL_SCRIPT.sub("", body))
     nav = (
-        '<nav style="padding:8px 16px;font-family:sans-serif">'
-        f'<a class="back-to-index" href="{back_link}">&larr; Report index</a></nav>'
+        f'<nav class="page"><a class="back-to-index" href="{back_link}">&larr; Report index</a>'
+        f"{_toc(page_headings(body))}</nav>"
     )
+    body = body.replace("</head>", _PAGE_CSS + "</head>", 1)
     return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + nav, body, count=1)
 
 
@@ -403,13 +503,17 @@ def run_notebook(
                     start_timeout=180,
                     execution_timeout=timeout,
                     request_save_on_cell_execute=True,  # keeps the partial copy if the kernel dies
+                    kernel_manager_class=_ipc_kernel_manager(),
                 )
         except Exception as exc:  # PapermillExecutionError, dead kernel, timeout, bad notebook
             raise _failure(nb_path, executed, out, exc) from exc
         seconds = time.perf_counter() - started
         nb = nbformat.read(executed, as_version=4)
         images, featured = extract_images(nb, stem)
-        html = export_html(nb, with_code=with_code, back_link="../index.html")
+        title = notebook_title(nb, stem)
+        html = export_html(
+            nb, with_code=with_code, back_link="../index.html", title=title, staging=nb_out
+        )
         findings = read_findings(nb_out)
         # publish: each file written atomically, the index is written last by run_report
         _copy_tree_atomic(nb_out, out)
@@ -429,6 +533,7 @@ def run_notebook(
         images=list(images),
         featured=featured,
         findings=findings,
+        headings=[(text, f"html/{stem}.html#{hid}") for _, text, hid in page_headings(html)],
     )
 
 

@@ -1,0 +1,86 @@
+"""The index's answers are computed from the findings: change a finding and the sentence follows."""
+
+from __future__ import annotations
+
+import copy
+
+from workbench.report.answers import GO, NO_GO, NOT_MEASURED, QUESTIONS, answer_questions
+
+
+def _verdict(consistency: str, completion: str, discrepancies: int) -> dict:
+    return {
+        "completion": {"measured": completion, "pass": completion == "100.00%"},
+        "data consistency": {"measured": f"{consistency} (lowest phase)", "pass": False},
+        "discrepancies": discrepancies,
+        "verdict": "fail",
+    }
+
+
+FINDINGS = {
+    "rehearsal": {
+        "verdicts": {
+            "inferred": _verdict("100.00%", "100.00%", 0),
+            "plan": _verdict("21.03%", "99.70%", 4005),
+        },
+        "rollbacks_ok": {"corruption": True, "instability": True, "performance": True},
+        "faults (kv)": {"consistency_pct": 100.0, "completion_pct": 100.0},
+    },
+    "schema": {"diff": {"added": 70, "changed": 4, "removed": 23}, "diff_reload": 1},
+}
+PAGES = {
+    "rehearsal": [
+        ("05 Migration rehearsal", "html/05.html#top"),
+        ("What each mapping loses", "html/05.html#loses"),
+        ("The three rollback scenarios", "html/05.html#rollback"),
+    ]
+}
+
+
+def by_key(findings, pages=None):
+    return {a.key: a for a in answer_questions(findings, pages)}
+
+
+def test_every_question_is_answered_in_order_even_without_findings() -> None:
+    answers = answer_questions({})
+    assert [a.key for a in answers] == [q[0] for q in QUESTIONS]
+    assert all(a.status == NOT_MEASURED and a.why for a in answers)
+
+
+def test_validation_sentence_and_badge_follow_the_figures() -> None:
+    before = by_key(FINDINGS, PAGES)["validation"]
+    assert before.status == GO
+    assert "inferred mapping, 100.00%" in before.sentence and "21.03%" in before.sentence
+    assert before.links[0].href == "html/05.html#loses"
+
+    damaged = copy.deepcopy(FINDINGS)
+    damaged["rehearsal"]["verdicts"]["inferred"] = _verdict("97.50%", "100.00%", 42)
+    after = by_key(damaged, PAGES)["validation"]
+    assert after.status == NO_GO
+    assert "97.50%" in after.sentence and "42 discrepancies" in after.sentence
+    assert after.sentence != before.sentence
+
+
+def test_rollback_failure_turns_the_badge_and_names_the_scenario() -> None:
+    assert by_key(FINDINGS)["rollback"].status == GO
+    broken = copy.deepcopy(FINDINGS)
+    broken["rehearsal"]["rollbacks_ok"]["instability"] = False
+    answer = by_key(broken, PAGES)["rollback"]
+    assert answer.status == NO_GO
+    assert "2 of 3" in answer.sentence and "instability did not" in answer.sentence
+    assert [link.href for link in answer.links] == ["html/05.html#rollback", "html/05.html"]
+
+
+def test_schema_evolution_counts_come_from_the_diff() -> None:
+    answer = by_key(FINDINGS)["evolution"]
+    assert "97 changes" in answer.sentence and "1 needs a reload" in answer.sentence
+    changed = copy.deepcopy(FINDINGS)
+    changed["schema"]["diff_reload"] = 3
+    assert "3 need a reload" in by_key(changed)["evolution"].sentence
+
+
+def test_a_notebook_written_answer_is_used_with_its_status() -> None:
+    findings = {"backup": {"backup": {"sentence": "Copy with compaction.", "status": GO}}}
+    answer = by_key(findings)["backup"]
+    assert (answer.status, answer.sentence) == (GO, "Copy with compaction.")
+    findings["backup"]["backup"]["status"] = "bogus"
+    assert by_key(findings)["backup"].status == "needs attention"
