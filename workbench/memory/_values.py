@@ -22,33 +22,32 @@ _MAP_TYPES = frozenset({dict, edn.FrozenMap})
 
 
 def depth_of(v: Any) -> int:
-    """Nesting depth: 0 for scalars, 1 + deepest child for collections."""
-    t = type(v)
-    if t in _MAP_TYPES:
-        best = 0
-        colls = _COLL_TYPES
-        for k, x in v.items():
-            if type(x) in colls:
-                d = depth_of(x)
-                if d > best:
-                    best = d
-            if type(k) in colls:
-                d = depth_of(k)
-                if d > best:
-                    best = d
-        return best + 1
-    if t in _COLL_TYPES:
-        best = 0
-        colls = _COLL_TYPES
-        for x in v:
-            if type(x) in colls:
-                d = depth_of(x)
-                if d > best:
-                    best = d
-        return best + 1
-    if t is edn.Tagged:
-        return depth_of(v.value)
-    return 0
+    """Nesting depth: 0 for scalars, 1 + deepest child for collections (iterative: any depth)."""
+    colls = _COLL_TYPES
+    best = 0
+    stack = [(v, 0)]
+    while stack:
+        x, d = stack.pop()
+        t = type(x)
+        if t is edn.Tagged:
+            stack.append((x.value, d))
+            continue
+        if t not in colls:
+            continue
+        d += 1
+        if d > best:
+            best = d
+        if t in _MAP_TYPES:
+            for k, y in x.items():
+                if type(k) in colls:
+                    stack.append((k, d))
+                if type(y) in colls:
+                    stack.append((y, d))
+        else:
+            for y in x:
+                if type(y) in colls:
+                    stack.append((y, d))
+    return best
 
 
 def child_count(v: Any) -> int:

@@ -361,7 +361,8 @@ class Memory:
             "line",
             "column",
         ]
-        return pd.DataFrame(rows, columns=cols)
+        # an empty frame must still have a bool `definite` (frame[frame["definite"]] selects rows)
+        return pd.DataFrame(rows, columns=cols).astype({"definite": bool})
 
     def reclassify(self, rules: Sequence[Rule] | None = None, *, replace: bool = False) -> Memory:
         """A new Memory with entries classified again with extra (or replacing) rules."""
