@@ -221,3 +221,22 @@ def test_unexpected_failure_is_one_line(tmp_path, capsys, monkeypatch) -> None:
     assert main(["profile", str(src), "--out", str(tmp_path / "o"), "--no-plots"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "planted" in err and "Traceback" not in err
+
+
+DAMAGED = Path(__file__).resolve().parents[2] / "data-samples" / "memory-damaged.edn"
+
+
+@pytest.mark.parametrize("command", ["profile", "schema"])
+def test_damage_is_reported_and_strict_fails(tmp_path, capsys, command) -> None:
+    from workbench import load_memory
+
+    fatal = [d for d in load_memory(DAMAGED).diagnostics if d.kind != "empty"]
+    assert fatal
+    out = tmp_path / ("o" if command == "profile" else "s.edn")
+    argv = _out_argv(command, DAMAGED, out)
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert f"{DAMAGED}: {len(fatal)} damage(s)" in err
+    d = fatal[0]
+    assert f"{DAMAGED}:{d.line}:{d.column}: " in err
+    assert main(argv + ["--strict"]) == 1

@@ -224,7 +224,8 @@ def _top(counts: dict, n: int | None = TOP_VALUES) -> list:
 
 def _attributes_frame(stats: dict) -> pd.DataFrame:
     rows = []
-    for (kind, path), st in stats.items():
+    # with no entry, one blank accumulator gives the columns and its row is dropped below
+    for (kind, path), st in (stats or {("", ()): _Stat()}).items():
         parent = stats.get((kind, path[:-1])) if path else None
         last = path[-1] if path else None
         if path and type(last) is edn.Keyword and parent is not None and parent.maps:
@@ -276,7 +277,7 @@ def _attributes_frame(stats: dict) -> pd.DataFrame:
                 df[c].map(lambda v: float(v) if v is not None else math.nan), errors="coerce"
             )
         df = df.sort_values(["kind", "depth", "path"], ignore_index=True)
-    return df
+    return df if stats else df.iloc[0:0]
 
 
 def _alerts(stats: dict, attrs: pd.DataFrame, ent: pd.DataFrame) -> pd.DataFrame:

@@ -138,8 +138,11 @@ def check_outputs(paths: Iterable[str | os.PathLike], inputs: Iterable[str | os.
         refuse_input(p, inputs)
 
 
-def readable_memory(path: Path, what: str, *, allow_empty: bool = False):
-    """Load FILE (salvaging) and refuse it when no entry is readable: there is nothing to `what`."""
+def readable_memory(path: Path, what: str, *, map_enough: bool = False):
+    """Load FILE (salvaging) and refuse it when no entry is readable: there is nothing to `what`.
+
+    With map_enough, refuse only a document that is not a map at all (binary junk, invalid UTF-8,
+    a vector): an empty map, an empty file or a map whose every entry is damaged is accepted."""
     from workbench import load_memory
 
     try:
@@ -147,7 +150,8 @@ def readable_memory(path: Path, what: str, *, allow_empty: bool = False):
     except OSError as exc:
         raise CliError(f"{path}: cannot read it ({os_error_text(exc)})") from exc
     fatal = [d for d in mem.diagnostics if d.kind != "empty"]
-    if not mem.entries and not (allow_empty and not fatal):
+    not_a_map = any(d.kind == "not-a-map" for d in fatal)
+    if not mem.entries and not (map_enough and not not_a_map):
         if fatal:
             d = fatal[0]
             raise CliError(

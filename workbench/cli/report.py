@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     path = check_input(args.file)
     check_out_dir(args.out, [path])
-    readable_memory(path, "report on", allow_empty=True)
+    readable_memory(path, "report on", map_enough=True)
     try:
         result = run_report(
             path,
