@@ -281,7 +281,7 @@ def test_failing_notebook_stops_the_run_and_keeps_reports(tmp_path) -> None:
 def test_missing_input_is_a_clear_error(tmp_path) -> None:
     proc = workbench("report", str(tmp_path / "nope.edn"), "--out", str(tmp_path / "r"))
     assert proc.returncode == 2
-    assert "nope.edn: input file not found" in proc.stderr
+    assert "workbench report: error: " in proc.stderr and "nope.edn: no such file" in proc.stderr
     assert not (tmp_path / "r" / "index.html").exists()
 
 

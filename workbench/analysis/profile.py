@@ -28,295 +28,52 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
 
 from workbench import edn
-from workbench.edn.typename import EDN_TYPES, INT64_MAX, INT64_MIN
-from workbench.edn.typename import TYPE_BY_CLASS as _TYPE_BY_CLASS
-from workbench.edn.typename import type_name as edn_type
-
-COLLECTION_TYPES = frozenset({"vector", "list", "set", "map"})
-SCALAR_TYPES = frozenset(EDN_TYPES) - COLLECTION_TYPES - {"nil", "tagged"}
-
-ALERTS = (
-    "MIXED_TYPES",
-    "MOSTLY_NIL",
-    "CONSTANT",
-    "UNIQUE",
-    "HIGH_CARDINALITY",
-    "NIL_OR_NAN",
-    "LONG_VALUE",
-    "TOO_LONG_FOR_KEY",
-    "TIME_AS_STRING",
-    "LIST_AND_VECTOR",
-    "NAMESPACE_DROPPED",
+from workbench.analysis._profile_plots import (  # noqa: F401 - re-exported
+    all_plots,
+    iter_plots,
+    plot_bytes_by_type,
+    plot_presence_heatmap,
+    plot_size_distribution,
+    plot_timeline,
+    plot_type_mix,
 )
-LONG_VALUE_BYTES = 497  # Datalevin keeps longer values whole in a side table
-MAX_KEY_BYTES = 511  # Datalevin's limit for keys and attribute names
-HIGH_CARDINALITY = 50  # distinct values from which a non-unique attribute is "high"
-PATTERN_SAMPLE = 300  # key patterns are counted over the first keys of each kind
-TOP_VALUES = 10  # top values are listed when distinct <= this
-MS_MIN, MS_MAX = 946684800000, 4102444800000  # 2000-01-01 .. 2100-01-01 as epoch ms
-_DISTINCT_CAP = 200_000
-ROOT = "(value)"
-# kinds whose top-level map is keyed by ids or user names (keywords included): segment `*`
-ID_KEYED = frozenset(
-    {
-        "projects",
-        "builder-sessions",
-        "presence",
-        "comments",
-        "versions",
-        "learning-index",
-        "review-index",
-        "tag-index",
-    }
+from workbench.analysis._profile_stats import (  # noqa: F401 - re-exported
+    _DISTINCT_CAP,
+    ALERTS,
+    COLLECTION_TYPES,
+    HIGH_CARDINALITY,
+    ID_KEYED,
+    ISO_RE,
+    ITEMS,
+    LONG_VALUE_BYTES,
+    MAX_KEY_BYTES,
+    MS_MAX,
+    MS_MIN,
+    PATTERN_SAMPLE,
+    ROOT,
+    SCALAR_TYPES,
+    TOP_VALUES,
+    WILD,
+    Profile,
+    _Stat,
+    _tag_text,
+    _Walker,
+    edn_type,
+    iso_to_ms,
+    path_text,
 )
-WILD = "*"
-ITEMS = "[]"
-ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$")
-_TIME_NAME_RE = re.compile(r"created|timestamp|joined-at|saved-at|queued-at")
-
-
-def iso_to_ms(text: str) -> int | None:
-    """Epoch milliseconds of an ISO-8601 string, or None when it is not one."""
-    if not ISO_RE.match(text):
-        return None
-    try:
-        dt = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return int(dt.timestamp() * 1000)
-
-
-def path_text(path: tuple) -> str:
-    """Printed form of a path tuple: segments joined by '.', root shown as '(value)'."""
-    return ".".join(str(s) for s in path) if path else ROOT
+from workbench.edn.typename import EDN_TYPES
 
 
 def _iter_entries(memory: Any) -> list:
     entries = getattr(memory, "entries", memory)
     return list(entries)
-
-
-class _Stat:
-    """Accumulator for one (kind, path). During the walk only counts, the type histogram and the
-    distinct scalar values (with their counts) are kept; `finish()` derives the rest from them."""
-
-    __slots__ = (
-        "kind",
-        "path",
-        "kids",
-        "timey",
-        "count",
-        "maps",
-        "types",
-        "nil",
-        "nan",
-        "values",
-        "overflow",
-        "num_min",
-        "num_max",
-        "t_min",
-        "t_max",
-        "iso",
-        "ms",
-        "s_n",
-        "s_sum",
-        "s_min",
-        "s_max",
-        "c_lens",
-        "c_n",
-        "c_sum",
-        "c_min",
-        "c_max",
-        "max_bytes",
-        "n_long",
-        "n_too_long",
-        "nil_keys",
-    )
-
-    def __init__(self, kind: str = "", path: tuple = ()) -> None:
-        self.kind, self.path = kind, path
-        self.kids: dict = {}
-        last = path[-1] if path else None
-        self.timey = type(last) is edn.Keyword and bool(_TIME_NAME_RE.search(last.name))
-        self.count = self.maps = self.nil = self.nan = self.iso = self.ms = 0
-        self.types: dict[str, int] = {}
-        self.values: dict = {}
-        self.overflow = False
-        self.num_min = self.num_max = self.t_min = self.t_max = None
-        self.s_n = self.s_sum = self.c_n = self.c_sum = 0
-        self.s_min = self.s_max = self.c_min = self.c_max = None
-        self.c_lens: list[int] = []
-        self.max_bytes = self.n_long = self.n_too_long = self.nil_keys = 0
-
-    def finish(self) -> None:
-        """Derive length, range, time and size statistics from the distinct values."""
-        if self.c_lens:
-            cl = self.c_lens
-            self.c_n, self.c_sum, self.c_min, self.c_max = len(cl), sum(cl), min(cl), max(cl)
-        for (t, v), n in self.values.items():
-            ms = None
-            if t == "string":
-                ln = len(v)
-                self.s_n += n
-                self.s_sum += ln * n
-                if self.s_min is None or ln < self.s_min:
-                    self.s_min = ln
-                if self.s_max is None or ln > self.s_max:
-                    self.s_max = ln
-                b = ln if v.isascii() else len(v.encode("utf-8"))
-                if 16 <= ln <= 40 and v[:2].isdigit():
-                    ms = iso_to_ms(v)
-                    if ms is not None:
-                        self.iso += n
-            elif t in ("long", "double", "bigint", "bigdec", "ratio"):
-                if self.num_min is None or v < self.num_min:
-                    self.num_min = v
-                if self.num_max is None or v > self.num_max:
-                    self.num_max = v
-                if t == "long" and MS_MIN <= v <= MS_MAX:
-                    self.ms += n
-                    ms = v
-                b = 8 if t in ("long", "double") else len(str(v))
-            elif t == "keyword" or t == "symbol":
-                b = len(str(v).encode("utf-8")) - (1 if t == "keyword" else 0)
-            elif t == "inst":
-                b = 8
-                try:
-                    ms = int(v.to_datetime().timestamp() * 1000)
-                except Exception:  # noqa: BLE001 - an odd #inst only loses its time range
-                    ms = None
-            else:
-                b = 16
-            if b > self.max_bytes:
-                self.max_bytes = b
-            if b > LONG_VALUE_BYTES:
-                self.n_long += n
-                if b > MAX_KEY_BYTES:
-                    self.n_too_long += n
-            if ms is not None:
-                if self.t_min is None or ms < self.t_min:
-                    self.t_min = ms
-                if self.t_max is None or ms > self.t_max:
-                    self.t_max = ms
-
-
-@dataclass
-class Profile:
-    """The result of `profile()`: DataFrames plus the raw accumulators used by schema inference."""
-
-    types: pd.DataFrame
-    attributes: pd.DataFrame
-    alerts: pd.DataFrame
-    entries: pd.DataFrame
-    times: pd.DataFrame
-    stats: dict = field(default_factory=dict, repr=False)
-    max_depth: int = 4
-
-    def stat(self, kind: str, path: tuple) -> _Stat | None:
-        """The accumulator of one (kind, path), or None."""
-        return self.stats.get((kind, path))
-
-    def alert_counts(self) -> dict[str, int]:
-        """Number of alerts per alert name (every alert name present, zero when none)."""
-        counts = Counter(self.alerts["alert"]) if len(self.alerts) else Counter()
-        return {a: int(counts.get(a, 0)) for a in ALERTS}
-
-
-class _Walker:
-    def __init__(self, max_depth: int) -> None:
-        self.max_depth = max_depth
-        self.roots: dict[str, _Stat] = {}
-        self.all: list[_Stat] = []
-        self.times: list[tuple[str, _Stat, int]] = []
-
-    def root(self, kind: str) -> _Stat:
-        st = self.roots.get(kind)
-        if st is None:
-            st = self.roots[kind] = _Stat(kind, ())
-            self.all.append(st)
-        return st
-
-    def _kid(self, st: _Stat, seg: Any) -> _Stat:
-        kid = _Stat(st.kind, st.path + (seg,))
-        st.kids[seg] = kid
-        self.all.append(kid)
-        return kid
-
-    def walk(self, st: _Stat, value: Any, ids: bool = False) -> int | None:
-        """Record one value at st's path; return the smallest creation-like time (ms) below."""
-        st.count += 1
-        cls = type(value)
-        t = _TYPE_BY_CLASS.get(cls)
-        if t is None:
-            t = edn_type(value)
-        elif cls is int and not INT64_MIN <= value <= INT64_MAX:
-            t = "bigint"
-        types = st.types
-        types[t] = types.get(t, 0) + 1
-        if t in COLLECTION_TYPES:
-            st.c_lens.append(len(value))
-            if len(st.path) >= self.max_depth:
-                return None
-            found = None
-            kids = st.kids
-            if t == "map":
-                st.maps += 1
-                for k, v in value.items():
-                    if type(k) is edn.Keyword and not ids:
-                        seg = k
-                    else:
-                        seg = WILD
-                        if k is None:
-                            st.nil_keys += 1
-                    kid = kids.get(seg) or self._kid(st, seg)
-                    ft = self.walk(kid, v)
-                    if ft is not None and (found is None or ft < found):
-                        found = ft
-            else:
-                kid = kids.get(ITEMS) or self._kid(st, ITEMS)
-                for v in value:
-                    ft = self.walk(kid, v)
-                    if ft is not None and (found is None or ft < found):
-                        found = ft
-            return found
-        if t == "nil":
-            st.nil += 1
-            return None
-        if t == "double" and value != value:
-            st.nan += 1
-            return None
-        if not st.overflow:
-            vals = st.values
-            key = (t, value) if t != "tagged" else (t, _tag_text(value))
-            vals[key] = vals.get(key, 0) + 1
-            if len(vals) > _DISTINCT_CAP:
-                st.overflow = True
-        if st.timey:
-            ms = None
-            if t == "long":
-                if MS_MIN <= value <= MS_MAX:
-                    ms = value
-            elif t == "string":
-                ms = iso_to_ms(value)
-            elif t == "inst":
-                try:
-                    ms = int(value.to_datetime().timestamp() * 1000)
-                except Exception:  # noqa: BLE001
-                    ms = None
-            if ms is not None:
-                self.times.append((st.kind, st, ms))
-            return ms
-        return None
 
 
 _PATTERN_SUBS = (
@@ -461,20 +218,14 @@ def _fmt(v: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _tag_text(value: Any) -> str:
-    try:
-        return edn.dumps(value)
-    except (TypeError, ValueError):
-        return repr(value)
-
-
 def _top(counts: dict, n: int | None = TOP_VALUES) -> list:
     return sorted(counts.items(), key=lambda kv: -kv[1])[:n]
 
 
 def _attributes_frame(stats: dict) -> pd.DataFrame:
     rows = []
-    for (kind, path), st in stats.items():
+    # with no entry, one blank accumulator gives the columns and its row is dropped below
+    for (kind, path), st in (stats or {("", ()): _Stat()}).items():
         parent = stats.get((kind, path[:-1])) if path else None
         last = path[-1] if path else None
         if path and type(last) is edn.Keyword and parent is not None and parent.maps:
@@ -526,7 +277,7 @@ def _attributes_frame(stats: dict) -> pd.DataFrame:
                 df[c].map(lambda v: float(v) if v is not None else math.nan), errors="coerce"
             )
         df = df.sort_values(["kind", "depth", "path"], ignore_index=True)
-    return df
+    return df if stats else df.iloc[0:0]
 
 
 def _alerts(stats: dict, attrs: pd.DataFrame, ent: pd.DataFrame) -> pd.DataFrame:
@@ -621,155 +372,3 @@ def _alerts(stats: dict, attrs: pd.DataFrame, ent: pd.DataFrame) -> pd.DataFrame
         key=lambda s: s.map(order) if s.name == "alert" else s,
         ignore_index=True,
     )
-
-
-# ----------------------------------------------------------------------------------------- plots
-
-
-def plot_bytes_by_type(prof: Profile):
-    """Bar charts of entries and printed kilobytes per data type and kind."""
-    import matplotlib.pyplot as plt
-
-    t = prof.types.sort_values("bytes_total")
-    labels = [f"{d} / {k}" for d, k in zip(t["data_type"], t["kind"], strict=True)]
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, max(3, 0.35 * len(t) + 1.5)), sharey=True)
-    a1.barh(labels, t["entries"], color="tab:blue")
-    a1.set_xlabel("entries (count)")
-    a1.set_ylabel("data type / kind")
-    a1.set_title("Entries by type")
-    a2.barh(labels, t["bytes_total"] / 1024, color="tab:orange")
-    a2.set_xlabel("printed size (KiB)")
-    a2.set_title("Printed bytes by type")
-    fig.suptitle("memory.edn content by data type")
-    fig.tight_layout()
-    return fig
-
-
-def plot_presence_heatmap(prof: Profile, kind: str, max_rows: int = 40):
-    """Heatmap of the presence ratio of each keyword attribute path of one kind (annotated)."""
-    import matplotlib.pyplot as plt
-
-    a = prof.attributes
-    a = a[(a["kind"] == kind) & a["presence"].notna() & (a["depth"] > 0)].head(max_rows)
-    fig, ax = plt.subplots(figsize=(7.5, max(2.5, 0.3 * len(a) + 1.5)))
-    if len(a):
-        im = ax.imshow(a[["presence"]].to_numpy(), aspect="auto", cmap="viridis", vmin=0, vmax=1)
-        ax.set_yticks(range(len(a)), a["path"].tolist(), fontsize=8)
-        for i, v in enumerate(a["presence"]):
-            ax.text(
-                0,
-                i,
-                f"{v:.0%}",
-                ha="center",
-                va="center",
-                fontsize=7,
-                color="black" if v > 0.5 else "white",
-            )
-        fig.colorbar(im, ax=ax, label="presence (ratio 0..1)")
-    ax.set_xticks([0], ["presence"])
-    ax.set_xlabel("share of parent maps holding the key (ratio)")
-    ax.set_ylabel("attribute path")
-    ax.set_title(f"Attribute presence: {kind}")
-    fig.tight_layout()
-    return fig
-
-
-def plot_type_mix(prof: Profile, kind: str | None = None, max_rows: int = 40):
-    """Stacked bars of EDN types per attribute path (all kinds or one)."""
-    import matplotlib.pyplot as plt
-
-    a = prof.attributes
-    if kind is not None:
-        a = a[a["kind"] == kind]
-    a = a[a["depth"] > 0].head(max_rows)
-    cols = [t for t in EDN_TYPES if f"t_{t}" in a and a[f"t_{t}"].sum() > 0]
-    fig, ax = plt.subplots(figsize=(10, max(3, 0.3 * len(a) + 1.5)))
-    left = pd.Series(0.0, index=a.index)
-    labels = (a["kind"] + " " + a["path"]) if kind is None else a["path"]
-    for t in cols:
-        share = a[f"t_{t}"] / a["count"].where(a["count"] > 0, 1)
-        ax.barh(labels, share, left=left, label=t)
-        left = left + share
-    ax.set_xlabel("share of values (ratio)")
-    ax.set_ylabel("attribute path")
-    ax.set_title(f"EDN type mix per attribute{'' if kind is None else ': ' + kind}")
-    if cols:
-        ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
-    return fig
-
-
-def plot_timeline(prof: Profile, freq: str = "W"):
-    """Stacked area of records per kind over time (creation-like timestamps), per period."""
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(10, 4))
-    t = prof.times
-    label = {"D": "day", "W": "week", "MS": "month", "M": "month"}.get(freq, freq)
-    if len(t):
-        counts = (
-            t.assign(n=1)
-            .set_index("time")
-            .groupby("kind")
-            .resample(freq)["n"]
-            .sum()
-            .unstack(0)
-            .fillna(0)
-            .sort_index()
-        )
-        counts = counts[counts.sum().sort_values(ascending=False).index]
-        ax.stackplot(
-            counts.index,
-            counts.to_numpy().T,
-            labels=list(counts.columns),
-            colors=plt.cm.tab20.colors[: len(counts.columns)],
-        )
-        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    ax.set_xlabel("time (UTC)")
-    ax.set_ylabel(f"records per {label} (count)")
-    ax.set_title("Timeline of records per kind (creation-like timestamps)")
-    fig.autofmt_xdate()
-    fig.tight_layout()
-    return fig
-
-
-def plot_size_distribution(prof: Profile):
-    """Box plots of printed entry sizes per kind (log scale)."""
-    import matplotlib.pyplot as plt
-
-    e = prof.entries
-    kinds = sorted(e["kind"].unique())
-    fig, ax = plt.subplots(figsize=(10, max(3, 0.35 * len(kinds) + 1.5)))
-    if kinds:
-        ax.boxplot(
-            [e.loc[e["kind"] == k, "bytes"].to_numpy() for k in kinds], orientation="horizontal"
-        )
-        ax.set_yticks(range(1, len(kinds) + 1), kinds)
-        ax.set_xscale("log")
-    ax.axvline(LONG_VALUE_BYTES, color="red", linestyle="--", label="497 B (Datalevin long value)")
-    ax.set_xlabel("printed entry size (bytes, log scale)")
-    ax.set_ylabel("kind")
-    ax.set_title("Entry size distribution per kind")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    return fig
-
-
-def iter_plots(prof: Profile, max_heatmaps: int = 8) -> Iterator[tuple[str, Any]]:
-    """Yield (file-friendly name, Figure) for every profile plot, one at a time; presence heatmaps
-    for the `max_heatmaps` kinds with the most entries that have keyword attributes."""
-    yield "bytes_by_type", plot_bytes_by_type(prof)
-    yield "type_mix", plot_type_mix(prof)
-    yield "timeline", plot_timeline(prof)
-    yield "size_distribution", plot_size_distribution(prof)
-    a = prof.attributes
-    with_attrs = set(a.loc[a["presence"].notna() & (a["depth"] > 0), "kind"])
-    order = prof.types.groupby("kind")["entries"].sum().sort_values(ascending=False)
-    kinds = [k for k in order.index if k in with_attrs][:max_heatmaps]
-    for kind in kinds:
-        yield f"presence_{re.sub(r'[^A-Za-z0-9_-]', '_', kind)}", plot_presence_heatmap(prof, kind)
-
-
-def all_plots(prof: Profile, max_heatmaps: int = 8) -> dict[str, Any]:
-    """Every profile plot keyed by a file-friendly name (see iter_plots)."""
-    return dict(iter_plots(prof, max_heatmaps))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 
 from workbench import DURABILITY_MODES
-from workbench.cli.options import fail, input_path
+from workbench.cli.options import check_input, check_out_dir, readable_memory
 
 
 def _ints(text: str) -> list[int]:
@@ -24,7 +24,10 @@ def _names(text: str) -> list[str]:
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register the `bench` sub-command."""
     p = subparsers.add_parser(
-        "bench", help="benchmark the EDN file store against LMDB stores", description=__doc__
+        "bench",
+        help="benchmark the EDN file store against LMDB stores",
+        description=__doc__,
+        epilog="exit status: 0 done, 2 path error or FILE without a readable entry",
     )
     p.add_argument(
         "file",
@@ -96,9 +99,10 @@ def run(args: argparse.Namespace) -> int:
 
     path = None
     if args.file:
-        path = input_path(args.file)
-        if not path.exists():
-            return fail("bench", f"{path}: no such file")
+        path = check_input(args.file)
+    check_out_dir(args.out, [path])
+    if path is not None:
+        readable_memory(path, "benchmark")
     common = dict(
         input_path=path,
         stores=args.stores,

@@ -5,11 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 
+from workbench.cli.options import check_input
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register the `inspect` sub-command."""
     p = subparsers.add_parser(
-        "inspect", help="summarise a memory.edn and list its damage", description=__doc__
+        "inspect",
+        help="summarise a memory.edn and list its damage",
+        description=__doc__,
+        epilog="exit status: 0 clean, 1 damage found (or --strict read failed), 2 path error",
     )
     p.add_argument("file", help="memory.edn to inspect (never modified)")
     p.add_argument("--strict", action="store_true", help="fail like the app on the first error")
@@ -22,11 +27,9 @@ def run(args: argparse.Namespace) -> int:
     """Print the summary; 0 when clean, 1 when damage was found, 2 when the file is missing."""
     from workbench import damage_kind, edn, load_memory
 
+    path = check_input(args.file)
     try:
-        m = load_memory(args.file, strict=args.strict, progress=False)
-    except FileNotFoundError as exc:
-        print(f"workbench inspect: {exc}", file=sys.stderr)
-        return 2
+        m = load_memory(path, strict=args.strict, progress=False)
     except edn.EdnSyntaxError as exc:
         print(f"the app cannot read this file: {exc}", file=sys.stderr)
         return 1

@@ -3,21 +3,34 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from workbench.cli.options import DEFAULT_INPUT, fail, input_path
+from workbench.cli.options import (
+    DEFAULT_INPUT,
+    check_input,
+    check_out_dir,
+    check_outputs,
+    print_damage,
+    readable_memory,
+)
+
+TABLES = ("types", "attributes", "alerts", "entries")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register the `profile` sub-command."""
     p = subparsers.add_parser(
-        "profile", help="profile data types: CSV tables and PNG plots", description=__doc__
+        "profile",
+        help="profile data types: CSV tables and PNG plots",
+        description=__doc__,
+        epilog="exit status: 0 done (damage, if any, is reported on stderr), 1 damage found with "
+        "--strict, 2 path error or no readable entry",
     )
     p.add_argument(
         "file", nargs="?", default=None, help=f"memory file (default {DEFAULT_INPUT.name} sample)"
     )
     p.add_argument("--out", required=True, help="output folder for CSV and PNG files")
     p.add_argument("--max-depth", type=int, default=4, help="attribute path depth (default 4)")
+    p.add_argument("--strict", action="store_true", help="exit 1 when the file is damaged")
     p.add_argument("--no-plots", action="store_true", help="write the tables only")
     p.add_argument(
         "--heatmaps",
@@ -31,15 +44,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     """Profile FILE into --out; exit 2 when the input is missing."""
-    from workbench import atomic_write_text, iter_profile_plots, load_memory, profile
+    from workbench import atomic_write_text, iter_profile_plots, profile
 
-    path = input_path(args.file)
-    if not path.exists():
-        return fail("profile", f"{path}: no such file")
-    mem = load_memory(path)
+    path = check_input(args.file)
+    out = check_out_dir(args.out, [path])
+    check_outputs([out / f"{name}.csv" for name in TABLES], [path])
+    mem = readable_memory(path, "profile")
+    damage = print_damage(path, mem)
     prof = profile(mem, max_depth=args.max_depth, progress=True)
-    out = Path(args.out)
-    for name in ("types", "attributes", "alerts", "entries"):
+    for name in TABLES:
         atomic_write_text(out / f"{name}.csv", getattr(prof, name).to_csv(index=False))
     written = 4
     if not args.no_plots:
@@ -51,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         from workbench import save_png
 
         for name, fig in iter_profile_plots(prof, args.heatmaps):
+            check_outputs([out / f"{name}.png"], [path])
             save_png(fig, out / f"{name}.png")
             plt.close(fig)
             written += 1
@@ -59,4 +73,4 @@ def run(args: argparse.Namespace) -> int:
         f"{len(mem.entries)} entries, {len(prof.attributes)} attribute paths, "
         f"{len(prof.alerts)} alerts {counts}; {written} files in {out}"
     )
-    return 0
+    return 1 if args.strict and damage else 0

@@ -6,13 +6,17 @@ import argparse
 from pathlib import Path
 
 from workbench import DURABILITY_MODES, FAULTS, MAPPINGS, ROLLBACKS
-from workbench.cli.options import fail, input_path
+from workbench.cli.options import check_input, check_out_dir, readable_memory
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register the `rehearse` sub-command."""
     p = subparsers.add_parser(
-        "rehearse", help="rehearse the 4-phase migration on a copy of FILE", description=__doc__
+        "rehearse",
+        help="rehearse the 4-phase migration on a copy of FILE",
+        description=__doc__,
+        epilog="exit status: 0 every metric passed, 1 a metric failed, 2 path error or no "
+        "readable entry",
     )
     p.add_argument("file", help="memory.edn to rehearse on (never modified: a copy is used)")
     p.add_argument("--target", default="lmdb", help="target store: lmdb (default) or datalevin")
@@ -56,9 +60,9 @@ def run(args: argparse.Namespace) -> int:
     """Run the rehearsal(s); exit 0 when every metric passed, 1 otherwise."""
     from workbench import rehearse_all
 
-    src = input_path(args.file)
-    if not src.exists():
-        return fail("rehearse", f"{src}: no such file")
+    src = check_input(args.file)
+    check_out_dir(args.out, [src])
+    readable_memory(src, "rehearse")
     results = rehearse_all(
         src,
         args.out,

@@ -7,7 +7,14 @@ import sys
 import time
 from pathlib import Path
 
-from workbench.cli.options import DEFAULT_INPUT, DEFAULT_NOTEBOOKS, fail, input_path
+from workbench.cli.options import (
+    DEFAULT_INPUT,
+    DEFAULT_NOTEBOOKS,
+    check_input,
+    check_out_dir,
+    fail,
+    readable_memory,
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -16,6 +23,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "report",
         help="execute every notebook on FILE and write HTML reports and index.html",
         description=__doc__,
+        epilog="exit status: 0 every notebook ran, 1 a notebook failed, 2 path error, missing "
+        "notebooks or a file without any readable entry",
     )
     p.add_argument(
         "file", nargs="?", default=None, help=f"memory file (default {DEFAULT_INPUT.name} sample)"
@@ -39,9 +48,12 @@ def run(args: argparse.Namespace) -> int:
     from workbench import NotebookFailed, run_report
 
     started = time.perf_counter()
+    path = check_input(args.file)
+    check_out_dir(args.out, [path])
+    readable_memory(path, "report on", map_enough=True)
     try:
         result = run_report(
-            input_path(args.file),
+            path,
             args.out,
             quick=args.quick,
             with_code=args.with_code,

@@ -3,15 +3,40 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from workbench.cli.options import DEFAULT_INPUT, fail, input_path
+from workbench.cli.options import (
+    DEFAULT_INPUT,
+    check_input,
+    check_out_dir,
+    check_out_file,
+    check_outputs,
+    fail,
+    print_damage,
+    readable_memory,
+)
+
+REPORTS = (
+    "collisions-inferred",
+    "losses-inferred",
+    "validation-inferred",
+    "collisions-plan",
+    "losses-plan",
+    "validation-plan",
+    "plan-defects",
+    "schema-inferred",
+    "diff-plan-inferred",
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register the `schema` sub-command."""
     p = subparsers.add_parser(
-        "schema", help="infer a Datalevin schema map (EDN) from a memory", description=__doc__
+        "schema",
+        help="infer a Datalevin schema map (EDN) from a memory",
+        description=__doc__,
+        epilog="exit status: 0 done (damage, if any, is reported on stderr), 1 damage found with "
+        "--strict or Datalevin refused the schema (--check-datalevin), 2 path error or no "
+        "readable entry",
     )
     p.add_argument(
         "file", nargs="?", default=None, help=f"memory file (default {DEFAULT_INPUT.name} sample)"
@@ -29,6 +54,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="also write collisions, losses, validation (plan and inferred), plan "
         "defects and the diff as CSV files into DIR",
     )
+    p.add_argument("--strict", action="store_true", help="exit 1 when the file is damaged")
     p.add_argument(
         "--codec",
         default="edn",
@@ -54,7 +80,6 @@ def run(args: argparse.Namespace) -> int:
         collision_report,
         get_mapping,
         infer_schema,
-        load_memory,
         load_plan_schema,
         loss_report,
         plan_defects,
@@ -62,12 +87,18 @@ def run(args: argparse.Namespace) -> int:
     from workbench import diff_schemas as diff
     from workbench import validate_mapping as validate
 
-    path = input_path(args.file)
-    if not path.exists():
-        return fail("schema", f"{path}: no such file")
-    mem = load_memory(path)
+    path = check_input(args.file)
+    out_file = check_out_file(args.out, [path])
+    if args.reports:
+        reports = check_out_dir(args.reports, [path])
+        check_outputs([reports / f"{name}.csv" for name in REPORTS] + [out_file], [path])
+    against = None
+    if args.against and args.against != "plan":
+        against = check_input(args.against)
+    mem = readable_memory(path, "infer a schema from")
+    damage = print_damage(path, mem)
     schema = infer_schema(mem, blob_codec=args.codec)
-    atomic_write_text(args.out, schema.to_edn())
+    atomic_write_text(out_file, schema.to_edn())
     mapping = get_mapping("inferred", schema=schema, codec=args.codec)
     col = collision_report(mem, mapping)
     loss = loss_report(mem, mapping)
@@ -76,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         f"{len(col)} collisions, {len(loss)} losses ({args.codec} blob) -> {args.out}"
     )
     if args.reports:
-        out = Path(args.reports)
+        out = reports
         plan = get_mapping("plan")
         tables = {
             "collisions-inferred": col,
@@ -93,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
             atomic_write_text(out / f"{name}.csv", df.to_csv(index=False))
         print(f"{len(tables)} CSV reports in {out}")
     if args.against:
-        against = "plan" if args.against == "plan" else input_path(args.against)
+        against = "plan" if against is None else against
         try:
             other = (
                 load_plan_schema()
@@ -101,7 +132,9 @@ def run(args: argparse.Namespace) -> int:
                 else Schema.from_edn(against.read_text(encoding="utf-8"), source=str(against))
             )
         except (OSError, ValueError) as exc:
-            return fail("schema", str(exc))
+            return fail(
+                "schema", f"{against}: not a schema map ({exc}); give an EDN schema file or 'plan'"
+            )
         d = diff(other, schema)
         print(
             f"diff {against} -> inferred: "
@@ -121,5 +154,5 @@ def run(args: argparse.Namespace) -> int:
         if not report.problems.empty:
             with __import__("pandas").option_context("display.width", 160, "display.max_rows", 200):
                 print(report.problems.to_string(index=False))
-        return 0 if report.ok else 1
-    return 0
+        return 0 if report.ok and not (args.strict and damage) else 1
+    return 1 if args.strict and damage else 0

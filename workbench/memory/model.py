@@ -13,15 +13,18 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import pandas as pd
 
 from workbench import edn
+from workbench.memory._damage import (  # noqa: F401 - re-exported
+    DEFINITE_REASONS,
+    damage_kind,
+    key_instability,
+)
+from workbench.memory._values import SHORT, cell, child_count, depth_of, value_type  # noqa: F401
 from workbench.memory.classify import (
     DATA_TYPES,
     RECORD_LAYOUT,
@@ -38,7 +41,6 @@ APP_READABLE_TAGS = frozenset({"inst", "uuid"})
 # rest; an empty document reads as nil (the app then starts from {}).
 APP_TOLERATED = frozenset({"trailing-text", "empty"})
 
-SHORT = 60
 _PROGRESS_MIN_BYTES = 8_000_000
 
 
@@ -55,90 +57,6 @@ class Entry:
     kind: str
     column: int = 0
     key_text: str = ""
-
-
-_RECORD_TAG = re.compile(r"#[A-Za-z_][\w-]*(\.[\w-]+)+[{\[]")
-_DIGIT_NAME = re.compile(r":[^\s/:][^\s/]*/\d")
-
-
-def damage_kind(d: Any) -> str:
-    """Name the damage behind a diagnostic in the words of memory-edn.md (digit-name, ...)."""
-    text = d.text or ""
-    if d.kind == "key-with-space":
-        return "space-in-name"
-    if d.kind == "unterminated":
-        return "truncated"
-    if d.kind == "unreadable":
-        if text.startswith("#object"):
-            return "object"
-        if text.startswith('#"'):
-            return "regex"
-        if _RECORD_TAG.match(text):
-            return "record"
-        return "unknown-tag"
-    if d.kind == "invalid-token":
-        if text.startswith("::"):
-            return "auto-resolved"
-        if text.startswith(":") and text.endswith("/"):
-            return "empty-name"
-        if _DIGIT_NAME.match(text):
-            return "digit-name"
-    return d.kind
-
-
-def value_type(v: Any) -> str:
-    """Short EDN type name of a value (the same names the profile uses)."""
-    return edn.type_name(v)
-
-
-_COLL_TYPES = frozenset({dict, edn.FrozenMap, edn.Vector, edn.List, frozenset, tuple, set, list})
-_MAP_TYPES = frozenset({dict, edn.FrozenMap})
-
-
-def depth_of(v: Any) -> int:
-    """Nesting depth: 0 for scalars, 1 + deepest child for collections."""
-    t = type(v)
-    if t in _MAP_TYPES:
-        best = 0
-        colls = _COLL_TYPES
-        for k, x in v.items():
-            if type(x) in colls:
-                d = depth_of(x)
-                if d > best:
-                    best = d
-            if type(k) in colls:
-                d = depth_of(k)
-                if d > best:
-                    best = d
-        return best + 1
-    if t in _COLL_TYPES:
-        best = 0
-        colls = _COLL_TYPES
-        for x in v:
-            if type(x) in colls:
-                d = depth_of(x)
-                if d > best:
-                    best = d
-        return best + 1
-    if t is edn.Tagged:
-        return depth_of(v.value)
-    return 0
-
-
-def child_count(v: Any) -> int:
-    """Number of direct children of a collection (0 for scalars)."""
-    return len(v) if type(v) in _COLL_TYPES else 0
-
-
-def cell(v: Any) -> Any:
-    """A value as a DataFrame cell: keywords as `:ns/name`, collections as short printed text."""
-    if v is None or isinstance(v, bool | int | float | str):
-        return v
-    if isinstance(v, edn.Keyword | edn.Symbol):
-        return str(v)
-    if isinstance(v, UUID | Decimal | Fraction):
-        return str(v)
-    return edn.printed(v, SHORT)
 
 
 class Memory:
@@ -443,7 +361,8 @@ class Memory:
             "line",
             "column",
         ]
-        return pd.DataFrame(rows, columns=cols)
+        # an empty frame must still have a bool `definite` (frame[frame["definite"]] selects rows)
+        return pd.DataFrame(rows, columns=cols).astype({"definite": bool})
 
     def reclassify(self, rules: Sequence[Rule] | None = None, *, replace: bool = False) -> Memory:
         """A new Memory with entries classified again with extra (or replacing) rules."""
@@ -485,53 +404,6 @@ class Memory:
             "diagnostics": len(self.diagnostics),
             "unclassified": sum(1 for e in self.entries if e.kind == UNCLASSIFIED),
         }
-
-
-# reasons that change the key with the app's own pr-str / as written in the file
-DEFINITE_REASONS = frozenset(
-    {"unreadable-when-printed", "reads-back-different", "written-in-nsmap"}
-)
-
-
-def _reread(text: str) -> tuple[Any, str | None]:
-    try:
-        return edn.loads(text), None
-    except edn.EdnSyntaxError as exc:
-        return None, f"unreadable: {getattr(exc, 'reason', exc)}"
-
-
-def key_instability(
-    key: Any, key_text: str = "", prefix: str | None = None
-) -> list[tuple[str, str, str]]:
-    """Why a key does not survive print + re-read: [(reason, printed, reread)], empty when stable."""
-    out = []
-    try:
-        printed = edn.dumps(key)
-    except TypeError as exc:  # the writer refuses keys that would not read back
-        return [("unreadable-when-printed", edn.printed(key), str(exc))]
-    back, err = _reread(printed)
-    if err is not None:
-        out.append(("unreadable-when-printed", printed, err))
-    elif not edn.identical(back, key):
-        out.append(("reads-back-different", printed, edn.dumps(back)))
-    if isinstance(key, edn.Keyword) and key.namespace:
-        # Clojure with *print-namespace-maps* lifts the namespace and prints `:name` inside
-        # #:ns{...}; a name containing '/' then reads back as a different (qualified) keyword.
-        ns_text = f"#:{key.namespace}{{:{key.name} nil}}"
-        m, err = _reread(ns_text)
-        if err is not None:
-            out.append(("nsmap-unreadable", ns_text, err))
-        else:
-            back2 = next(iter(m)) if isinstance(m, dict) and len(m) == 1 else m
-            if not edn.identical(back2, key):
-                out.append(("nsmap-reads-different", ns_text, edn.dumps(back2)))
-    if prefix and key_text.startswith(":") and "/" in key_text and not key_text.startswith(":_/"):
-        # written inside the top-level #:prefix{...}: an already qualified key was probably
-        # printed from :prefix/<ns>/<name> and now reads as a different key
-        meant = f":{prefix}/{key_text[1:]}"
-        if meant != printed:
-            out.append(("written-in-nsmap", f"#:{prefix}{{{key_text} ...}}", printed))
-    return out
 
 
 _NSMAP_START = re.compile(rb"\A(?:[\s,]|;[^\n]*\n)*#:([^\s{]+)\s*\{")

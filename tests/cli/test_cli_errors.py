@@ -1,0 +1,242 @@
+"""The CLI error contract, table-driven: every command on every bad path or odd file.
+
+Each row runs `workbench.cli.main(argv)` in-process and asserts: no traceback, one error line
+`workbench <cmd>: error: <path>: ...` naming the path (or, for inspect's damage listing, lines that
+name it), and the exit status. Root ignores file permissions; as root the unreadable-file and
+read-only-folder rows make the one place that opens the input / probes the folder
+(`options._open_for_read`, `options._probe_write`) raise the PermissionError the OS would raise
+for another user; as non-root the chmod alone produces it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from workbench.cli import main
+from workbench.cli import options as cli_options
+
+CLEAN = "{:a 1 :b {:c 2}}"
+INPUT_CASES = {
+    "missing": None,
+    "directory": "DIR",
+    "unreadable": CLEAN,
+    "invalid-utf8": b"\xff\xfe{:a 1}",
+    "binary-junk": bytes(range(256)) * 2,
+    "vector": "[1 2 3]",
+    "empty": b"",
+}
+# exit status per (command, case); inspect lists damage (exit 1), others refuse: nothing to do (2)
+INSPECT_STATUS = {"invalid-utf8": 1, "binary-junk": 1, "vector": 1, "empty": 1}
+
+
+def _argv(command: str, path: Path, out: Path) -> list[str]:
+    return {
+        "inspect": ["inspect", str(path)],
+        "profile": ["profile", str(path), "--out", str(out), "--no-plots"],
+        "schema": ["schema", str(path), "--out", str(out / "schema.edn")],
+        "bench": ["bench", str(path), "--quick", "--out", str(out)],
+        "rehearse": ["rehearse", str(path), "--quick", "--out", str(out)],
+        "report": ["report", str(path), "--quick", "--out", str(out)],
+    }[command]
+
+
+COMMANDS = ("inspect", "profile", "schema", "bench", "rehearse", "report")
+
+
+def _make_input(tmp_path: Path, case: str, monkeypatch) -> Path:
+    path = tmp_path / f"{case}.edn"
+    content = INPUT_CASES[case]
+    if content is None:
+        return path
+    if content == "DIR":
+        path.mkdir()
+        return path
+    if isinstance(content, str):
+        content = content.encode()
+    path.write_bytes(content)
+    if case == "unreadable":
+        path.chmod(0)
+        if os.geteuid() == 0:
+            real = cli_options._open_for_read
+
+            def denied(p):
+                if Path(p) == path:
+                    raise PermissionError(13, "Permission denied", str(p))
+                return real(p)
+
+            monkeypatch.setattr(cli_options, "_open_for_read", denied)
+    return path
+
+
+def _check(capsys, status: int, expected: int, named: Path) -> str:
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    assert status == expected, (out, err)
+    assert str(named) in out + err
+    return err
+
+
+CASES = [
+    (c, k)
+    for c in COMMANDS
+    for k in INPUT_CASES
+    # report on an empty file runs the notebooks (the notebook matrix covers it)
+    if not (c == "report" and k == "empty")
+]
+
+
+@pytest.mark.parametrize(("command", "case"), CASES)
+def test_bad_input(tmp_path, capsys, monkeypatch, command, case) -> None:
+    path = _make_input(tmp_path, case, monkeypatch)
+    out = tmp_path / "out"
+    before = path.read_bytes() if path.is_file() and case != "unreadable" else None
+    status = main(_argv(command, path, out))
+    expected = INSPECT_STATUS.get(case, 2) if command == "inspect" else 2
+    err = _check(capsys, status, expected, path)
+    if expected == 2:
+        lines = [ln for ln in err.splitlines() if ln.strip()]
+        assert lines == [lines[0]] and lines[0].startswith(f"workbench {command}: error: {path}:")
+    if before is not None:
+        assert path.read_bytes() == before
+    assert not list(tmp_path.glob("**/work-*")), "no work folders left behind"
+
+
+OUT_COMMANDS = ("profile", "schema", "bench", "rehearse", "report")
+
+
+def _out_argv(command: str, src: Path, out: Path) -> list[str]:
+    if command == "schema":
+        return ["schema", str(src), "--out", str(out)]
+    return _argv(command, src, out)
+
+
+OUT_CASES = [
+    (c, k)
+    for c in OUT_COMMANDS
+    for k in ("read-only-dir", "file-for-folder", "folder-for-file", "is-input")
+    if k != "folder-for-file" or c == "schema"  # only schema --out names a file
+]
+
+
+@pytest.mark.parametrize(("command", "case"), OUT_CASES)
+def test_bad_out(tmp_path, capsys, monkeypatch, command, case) -> None:
+    src = tmp_path / "m.edn"
+    src.write_text(CLEAN)
+    if case == "read-only-dir":
+        ro = tmp_path / "ro"
+        ro.mkdir()
+        ro.chmod(0o555)
+        out = ro / ("schema.edn" if command == "schema" else "out")
+        if os.geteuid() == 0:
+
+            def denied(folder):
+                if Path(folder) in (ro, out):
+                    raise PermissionError(13, "Permission denied", str(folder))
+
+            monkeypatch.setattr(cli_options, "_probe_write", denied)
+            monkeypatch.setattr(Path, "mkdir", _mkdir_denied_under(ro, Path.mkdir))
+    elif case == "file-for-folder":
+        if command == "schema":
+            (tmp_path / "afile").write_text("x")
+            out = tmp_path / "afile" / "schema.edn"
+        else:
+            out = tmp_path / "afile"
+            out.write_text("x")
+    elif case == "folder-for-file":
+        out = tmp_path / "adir"
+        out.mkdir()
+    else:
+        out = src
+    status = main(_out_argv(command, src, out))
+    err = _check(capsys, status, 2, out)
+    assert err.startswith(f"workbench {command}: error: ")
+    assert src.read_text() == CLEAN
+
+
+def _mkdir_denied_under(ro: Path, real):
+    def mkdir(self, *a, **k):
+        if ro in self.parents:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, *a, **k)
+
+    return mkdir
+
+
+@pytest.mark.parametrize("via", ["dotdot", "symlink", "hardlink"])
+def test_output_that_is_the_input_is_refused(tmp_path, capsys, via) -> None:
+    src = tmp_path / "m.edn"
+    src.write_text(CLEAN)
+    (tmp_path / "sub").mkdir()
+    if via == "dotdot":
+        out = tmp_path / "sub" / ".." / "m.edn"
+    elif via == "symlink":
+        out = tmp_path / "link.edn"
+        out.symlink_to(src)
+    else:
+        out = tmp_path / "hard.edn"
+        os.link(src, out)
+    assert main(["schema", str(src), "--out", str(out)]) == 2
+    assert "never writes over its input" in capsys.readouterr().err
+    assert src.read_text() == CLEAN
+    # a derived output inside --out that is the input (profile writes types.csv there)
+    outdir = tmp_path / "prof"
+    outdir.mkdir()
+    os.link(src, outdir / "types.csv")
+    assert main(["profile", str(src), "--out", str(outdir), "--no-plots"]) == 2
+    assert src.read_text() == CLEAN
+    assert not list(tmp_path.glob("**/.*.tmp"))
+
+
+def test_missing_out_folder_is_created(tmp_path, capsys) -> None:
+    src = tmp_path / "m.edn"
+    src.write_text(CLEAN)
+    out = tmp_path / "new" / "deeper"
+    assert main(["profile", str(src), "--out", str(out), "--no-plots"]) == 0
+    assert (out / "types.csv").is_file()
+    assert main(["schema", str(src), "--out", str(tmp_path / "n2" / "s.edn")]) == 0
+    assert (tmp_path / "n2" / "s.edn").is_file()
+
+
+def test_debug_shows_the_traceback(tmp_path, monkeypatch) -> None:
+    with pytest.raises(cli_options.CliError):
+        main(["--debug", "inspect", str(tmp_path / "nope.edn")])
+    monkeypatch.setenv("WORKBENCH_DEBUG", "1")
+    with pytest.raises(cli_options.CliError):
+        main(["inspect", str(tmp_path / "nope.edn")])
+
+
+def test_unexpected_failure_is_one_line(tmp_path, capsys, monkeypatch) -> None:
+    import workbench
+
+    src = tmp_path / "m.edn"
+    src.write_text(CLEAN)
+
+    def boom(*a, **k):
+        raise ValueError("planted")
+
+    monkeypatch.setattr(workbench, "profile", boom)
+    assert main(["profile", str(src), "--out", str(tmp_path / "o"), "--no-plots"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "planted" in err and "Traceback" not in err
+
+
+DAMAGED = Path(__file__).resolve().parents[2] / "data-samples" / "memory-damaged.edn"
+
+
+@pytest.mark.parametrize("command", ["profile", "schema"])
+def test_damage_is_reported_and_strict_fails(tmp_path, capsys, command) -> None:
+    from workbench import load_memory
+
+    fatal = [d for d in load_memory(DAMAGED).diagnostics if d.kind != "empty"]
+    assert fatal
+    out = tmp_path / ("o" if command == "profile" else "s.edn")
+    argv = _out_argv(command, DAMAGED, out)
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert f"{DAMAGED}: {len(fatal)} damage(s)" in err
+    d = fatal[0]
+    assert f"{DAMAGED}:{d.line}:{d.column}: " in err
+    assert main(argv + ["--strict"]) == 1
