@@ -64,6 +64,13 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     # migrate
     "mode_table_frame": ("workbench.migrate", "mode_table_frame"),
     "validate_migration": ("workbench.migrate", "validate"),
+    "evolve_schema": ("workbench.migrate.evolve", "evolve"),
+    "evolution_cases": ("workbench.migrate.evolve", "default_cases"),
+    "evolution_entities": ("workbench.migrate.evolve", "entities_of"),
+    "run_evolution": ("workbench.migrate.evolve", "evolve_cases"),
+    "evolution_headline": ("workbench.migrate.evolve", "headline"),
+    "evolution_counts": ("workbench.migrate.evolve", "outcome_counts"),
+    "next_month": ("workbench.memory.next_month", "next_month"),
     # bench
     "BenchConfig": ("workbench.bench.harness", "BenchConfig"),
     "run_benchmark": ("workbench.bench.harness", "run_benchmark"),
