@@ -90,6 +90,11 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "rehearse_all": ("workbench.rehearsal.runner", "rehearse_all"),
     "verdicts": ("workbench.rehearsal.runner", "verdicts"),
     "FAULTS": ("workbench.rehearsal.runner", "FAULTS"),
+    "TimelineInputs": ("workbench.rehearsal.timeline", "TimelineInputs"),
+    "timeline_estimate": ("workbench.rehearsal.timeline", "estimate"),
+    "timeline_inputs": ("workbench.rehearsal.timeline", "inputs_from_rehearsal"),
+    "timeline_summary": ("workbench.rehearsal.timeline", "summary"),
+    "plot_timeline_estimate": ("workbench.rehearsal.timeline", "plot"),
     "MAPPINGS": ("workbench.rehearsal.runner", "MAPPINGS"),
     "ROLLBACKS": ("workbench.rehearsal.runner", "ROLLBACKS"),
     # report
