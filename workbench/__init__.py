@@ -64,6 +64,13 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     # migrate
     "mode_table_frame": ("workbench.migrate", "mode_table_frame"),
     "validate_migration": ("workbench.migrate", "validate"),
+    "evolve_schema": ("workbench.migrate.evolve", "evolve"),
+    "evolution_cases": ("workbench.migrate.evolve", "default_cases"),
+    "evolution_entities": ("workbench.migrate.evolve", "entities_of"),
+    "run_evolution": ("workbench.migrate.evolve", "evolve_cases"),
+    "evolution_headline": ("workbench.migrate.evolve", "headline"),
+    "evolution_counts": ("workbench.migrate.evolve", "outcome_counts"),
+    "next_month": ("workbench.memory.next_month", "next_month"),
     # bench
     "BenchConfig": ("workbench.bench.harness", "BenchConfig"),
     "run_benchmark": ("workbench.bench.harness", "run_benchmark"),
@@ -83,6 +90,11 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "rehearse_all": ("workbench.rehearsal.runner", "rehearse_all"),
     "verdicts": ("workbench.rehearsal.runner", "verdicts"),
     "FAULTS": ("workbench.rehearsal.runner", "FAULTS"),
+    "TimelineInputs": ("workbench.rehearsal.timeline", "TimelineInputs"),
+    "timeline_estimate": ("workbench.rehearsal.timeline", "estimate"),
+    "timeline_inputs": ("workbench.rehearsal.timeline", "inputs_from_rehearsal"),
+    "timeline_summary": ("workbench.rehearsal.timeline", "summary"),
+    "plot_timeline_estimate": ("workbench.rehearsal.timeline", "plot"),
     "MAPPINGS": ("workbench.rehearsal.runner", "MAPPINGS"),
     "ROLLBACKS": ("workbench.rehearsal.runner", "ROLLBACKS"),
     # report

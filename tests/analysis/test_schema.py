@@ -467,7 +467,7 @@ def test_diff_added_removed_changed_with_evolution():
     assert rows[(":a/y", "removed", "")] == "in place"
     assert rows[(":a/x", "changed", "value_type")] == "reload"
     assert rows[(":a/z", "changed", "cardinality")] == "reload"
-    assert rows[(":a/u", "changed", "unique")] == "reload"
+    assert rows[(":a/u", "changed", "unique")] == "in place"  # Datalevin: unless duplicates
     back = diff(b, a)
     assert {(r.attribute, r.field): r.apply for r in back.itertuples()}[
         (":a/z", "cardinality")

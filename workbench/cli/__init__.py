@@ -11,11 +11,21 @@ import argparse
 import os
 import sys
 
-from workbench.cli import bench, generate, inspect, profile, rehearse, report, schema, suites
+from workbench.cli import (
+    bench,
+    evolve,
+    generate,
+    inspect,
+    profile,
+    rehearse,
+    report,
+    schema,
+    suites,
+)
 from workbench.cli.options import CliError, os_error_text
 
 #: Each module exposes add_parser(subparsers) and run(args) -> int; help lists them in this order.
-COMMANDS = (inspect, profile, schema, bench, suites, rehearse, report, generate)
+COMMANDS = (inspect, profile, schema, bench, suites, rehearse, report, generate, evolve)
 
 
 def build_parser() -> argparse.ArgumentParser:

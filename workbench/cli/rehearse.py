@@ -52,6 +52,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         action="store_true",
         help="keep the work folders (input copy, target store, backups, export)",
     )
+    p.add_argument(
+        "--write-rate",
+        type=float,
+        default=None,
+        help="app writes/s for the timeline estimate (default: the trace's measured rate)",
+    )
+    p.add_argument(
+        "--min-writes",
+        type=int,
+        default=3,
+        help="times every key kind must be written and validated during dual-write (default 3)",
+    )
     p.set_defaults(func=run)
     return p
 
@@ -86,4 +98,19 @@ def run(args: argparse.Namespace) -> int:
             )
         print(f"  report: {r.files.get('md')}")
     print(f"summary: {Path(args.out) / 'rehearsal.md'}")
+    from workbench import (
+        load_memory,
+        plot_timeline_estimate,
+        save_png,
+        timeline_estimate,
+        timeline_inputs,
+        timeline_summary,
+    )
+
+    first = next(iter(results.values()))
+    kinds = load_memory(src).by_type().set_index("data_type")["entries"].to_dict()
+    inp = timeline_inputs(first, kinds, args.min_writes, getattr(args, "write_rate", None))
+    rows = timeline_estimate(inp)
+    print(timeline_summary(inp, rows))
+    print(f"  plot: {save_png(plot_timeline_estimate(rows), Path(args.out) / 'timeline.png')}")
     return 0 if all(r.passed for r in results.values()) else 1

@@ -57,6 +57,12 @@ SECTIONS: tuple[Section, ...] = (
         "Migration rehearsal",
         (("verdicts", ("verdict", "pass", "consisten")),),
     ),
+    Section(
+        "evolution",
+        "06-schema-evolution",
+        "Schema evolution on Datalevin",
+        (("outcomes", ("evolution",)),),
+    ),
 )
 
 CSS = """

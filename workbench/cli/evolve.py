@@ -1,0 +1,90 @@
+"""`workbench evolve [OLD_SCHEMA NEW_SCHEMA] [--data FILE] --out DIR`: apply schema changes to a
+real Datalevin database holding the data and report what Datalevin did with each."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from workbench.cli.options import fail, input_path
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register the `evolve` sub-command."""
+    p = subparsers.add_parser(
+        "evolve",
+        help="apply schema changes to real Datalevin holding the data (evolution.json/.md)",
+        description=__doc__,
+    )
+    p.add_argument(
+        "old_schema",
+        nargs="?",
+        default=None,
+        help="old Datalevin schema map (EDN), or 'plan'; omit both for the default cases",
+    )
+    p.add_argument("new_schema", nargs="?", default=None, help="new Datalevin schema map (EDN)")
+    p.add_argument("--data", default=None, help="memory file (default: the sample)")
+    p.add_argument("--out", required=True, help="folder for evolution.json and evolution.md")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Rehearse the changes; print one line per change and the headline; exit 2 on bad input."""
+    from workbench import (
+        DatalevinUnavailable,
+        Schema,
+        evolution_cases,
+        evolution_entities,
+        evolution_headline,
+        get_mapping,
+        load_memory,
+        load_plan_schema,
+        run_evolution,
+    )
+
+    data = input_path(args.data)
+    if not data.exists():
+        return fail("evolve", f"{data}: no such file")
+    if (args.old_schema is None) != (args.new_schema is None):
+        return fail("evolve", "give both OLD_SCHEMA and NEW_SCHEMA, or neither (default cases)")
+    mem = load_memory(data)
+    if args.old_schema is None:
+        cases = evolution_cases(mem)
+    else:
+        schemas = []
+        for arg in (args.old_schema, args.new_schema):
+            if arg == "plan":
+                schemas.append(load_plan_schema())
+                continue
+            path = Path(arg).expanduser()
+            try:
+                schemas.append(Schema.from_edn(path.read_text(encoding="utf-8"), source=str(path)))
+            except (OSError, ValueError) as exc:
+                return fail("evolve", f"{path}: {exc}")
+        mapping = (
+            get_mapping("plan")
+            if args.old_schema == "plan"
+            else get_mapping("inferred", schema=schemas[0], memory=mem)
+        )
+        cases = {
+            f"{args.old_schema} -> {args.new_schema}": (
+                schemas[0],
+                schemas[1],
+                evolution_entities(mem, mapping),
+            )
+        }
+    try:
+        results = run_evolution(cases, args.out)
+    except DatalevinUnavailable as exc:
+        return fail("evolve", str(exc))
+    for case, rs in results.items():
+        print(case)
+        for r in rs:
+            print(
+                f"  {r.change:<20} {r.attribute:<28} {r.outcome:<24} "
+                f"checked {r.entities_checked:>5}  differences {r.differences}"
+            )
+    print(evolution_headline(results))
+    print(f"-> {Path(args.out) / 'evolution.json'}, {Path(args.out) / 'evolution.md'}")
+    return 0
