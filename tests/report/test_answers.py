@@ -84,3 +84,15 @@ def test_a_notebook_written_answer_is_used_with_its_status() -> None:
     assert (answer.status, answer.sentence) == (GO, "Copy with compaction.")
     findings["backup"]["backup"]["status"] = "bogus"
     assert by_key(findings)["backup"].status == "needs attention"
+
+
+def test_evolution_rehearsed_on_datalevin_sets_the_badge_from_its_outcomes() -> None:
+    evo = {
+        "schema evolution: headline": "Of 7 schema changes, Datalevin applied 6 online.",
+        "schema evolution: changes per outcome": {"v1->v2": {"accepted online": 6}},
+    }
+    answer = by_key({**FINDINGS, "evolution": evo})["evolution"]
+    assert (answer.status, answer.sentence) == (GO, evo["schema evolution: headline"])
+    evo["schema evolution: changes per outcome"]["plan->inferred"] = {"refused -> migrated": 2}
+    answer = by_key({**FINDINGS, "evolution": evo})["evolution"]
+    assert answer.status == "needs attention" and "2 change(s)" in answer.why

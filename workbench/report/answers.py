@@ -121,6 +121,29 @@ def _performance(c: _Ctx) -> Answer:
 
 def _evolution(c: _Ctx) -> Answer:
     evo = c.get("evolution")
+    headline = evo.get("schema evolution: headline")
+    if headline:
+        counts: dict[str, int] = {}
+        for per_case in (evo.get("schema evolution: changes per outcome") or {}).values():
+            for outcome, n in (per_case or {}).items():
+                counts[outcome] = counts.get(outcome, 0) + int(n)
+        blocked = counts.get("refused", 0) + counts.get("accepted, data changed", 0)
+        migrated = counts.get("refused -> migrated", 0)
+        why = (
+            f"{blocked} change(s) refused or changing data on real Datalevin"
+            if blocked
+            else f"{migrated} change(s) need the data migration in the runbook first"
+            if migrated
+            else ""
+        )
+        return Answer(
+            "evolution",
+            "",
+            ATTENTION if blocked or migrated else GO,
+            str(headline),
+            why,
+            tuple(c.link("evolution", "outcome") or c.link("evolution")),
+        )
     if evo.get("sentence"):
         return Answer(
             "evolution",
