@@ -279,7 +279,9 @@ QUESTIONS: tuple[tuple[str, str, Callable[[_Ctx], Answer]], ...] = (
     (
         "timeline",
         "How long should dual-write last?",
-        _from_finding("timeline", "rehearsal", "timeline", "no timeline estimate in this run"),
+        _from_finding(
+            "timeline", "rehearsal", "migration timeline", "no timeline estimate in this run"
+        ),
     ),
 )
 
