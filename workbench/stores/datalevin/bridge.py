@@ -462,3 +462,22 @@ def attr_map(value_type: str, cardinality: str = "one", unique: str | None = Non
     if unique:
         m[K("db", "unique")] = K("db.unique", unique)
     return m
+
+
+# ---------------------------------------------------------------------------------------------
+# Clojure source
+
+
+_loaded: set[str] = set()
+
+
+def load_source(name: str, text: str) -> None:
+    """Load Clojure source text into the JVM once per process (clojure.core/load-string)."""
+    with _lock:
+        if name in _loaded:
+            return
+    c = clj()
+    c.attach_thread()
+    c.var("clojure.core", "load-string").invoke(c.JString(text))
+    with _lock:
+        _loaded.add(name)
