@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from workbench.cli.options import fail, input_path
+from workbench.cli.options import check_input, check_out_dir, fail, readable_memory
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -38,17 +38,16 @@ def run(args: argparse.Namespace) -> int:
         evolution_entities,
         evolution_headline,
         get_mapping,
-        load_memory,
         load_plan_schema,
         run_evolution,
     )
 
-    data = input_path(args.data)
-    if not data.exists():
-        return fail("evolve", f"{data}: no such file")
     if (args.old_schema is None) != (args.new_schema is None):
         return fail("evolve", "give both OLD_SCHEMA and NEW_SCHEMA, or neither (default cases)")
-    mem = load_memory(data)
+    data = check_input(args.data)
+    schema_files = [a for a in (args.old_schema, args.new_schema) if a not in (None, "plan")]
+    check_out_dir(args.out, [data, *schema_files])
+    mem = readable_memory(data, "evolve")
     if args.old_schema is None:
         cases = evolution_cases(mem)
     else:
