@@ -94,6 +94,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "timeline_estimate": ("workbench.rehearsal.timeline", "estimate"),
     "timeline_inputs": ("workbench.rehearsal.timeline", "inputs_from_rehearsal"),
     "timeline_summary": ("workbench.rehearsal.timeline", "summary"),
+    "timeline_finding": ("workbench.rehearsal.timeline", "finding"),
     "plot_timeline_estimate": ("workbench.rehearsal.timeline", "plot"),
     "MAPPINGS": ("workbench.rehearsal.runner", "MAPPINGS"),
     "ROLLBACKS": ("workbench.rehearsal.runner", "ROLLBACKS"),

@@ -9,6 +9,7 @@ import pytest
 from workbench.rehearsal.timeline import (
     TimelineInputs,
     estimate,
+    finding,
     inputs_from_rehearsal,
     plot,
     summary,
@@ -54,3 +55,21 @@ def test_inputs_from_rehearsal_reads_rates():
     assert inp.validate_rate == pytest.approx(200)
     assert inp.write_rate == pytest.approx(2.0)
     assert inputs_from_rehearsal(result, {"x": 1}, write_rate=7.0).write_rate == 7.0
+
+
+def test_finding_states_the_estimate_of_these_rates():
+    inp = TimelineInputs(
+        entries=1000,
+        copy_rate=100.0,
+        validate_rate=500.0,
+        write_rate=2.0,
+        kinds={"sessions": 900, "other": 100},
+        n_writes=3,
+    )
+    found = finding(inp, estimate(inp))
+    assert found["seconds_by_scale"]["1x"] == pytest.approx(17 + 2 + 2)
+    assert "1,000 entries takes 21.0 s" in found["sentence"]
+    assert "dual-write 17.0 s" in found["sentence"] and "written 3 times" in found["sentence"]
+    slower = TimelineInputs(**{**inp.__dict__, "copy_rate": 10.0})
+    # the copy (100 s) now bounds dual-write: 102 s, total 106 s
+    assert "takes 1.8 min, dual-write 1.7 min" in finding(slower, estimate(slower))["sentence"]

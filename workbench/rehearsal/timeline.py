@@ -128,6 +128,33 @@ def summary(inp: TimelineInputs, rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def finding(inp: TimelineInputs, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The estimate as the report's timeline answer: a sentence with the figures, status and why."""
+    scales = sorted({r["scale"] for r in rows})
+
+    def total(scale: int, dual_only: bool = False) -> float:
+        return sum(
+            r["seconds"]
+            for r in rows
+            if r["scale"] == scale and (not dual_only or "dual" in r["phase"])
+        )
+
+    sentence = (
+        f"At this rehearsal's rates ({inp.copy_rate:,.0f} entries/s copied, "
+        f"{inp.validate_rate:,.0f}/s validated, {inp.write_rate:.1f} app writes/s), migrating "
+        f"this file's {inp.entries:,} entries takes {_human(total(1))}, dual-write "
+        f"{_human(total(1, dual_only=True))} (until every key kind is written {inp.n_writes} "
+        f"times); at {scales[-1]}x the file, {_human(total(scales[-1]))}."
+    )
+    return {
+        "sentence": sentence,
+        "status": "needs attention",
+        "why": "the trace writes faster than the app does: rerun with the app's write rate "
+        "(workbench rehearse --write-rate)",
+        "seconds_by_scale": {f"{s}x": round(total(s), 1) for s in scales},
+    }
+
+
 def plot(rows: list[dict[str, Any]]) -> Any:
     """Phases on a time axis (seconds), one bar row per file scale."""
     import matplotlib.pyplot as plt
