@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 GO, ATTENTION, NO_GO, NOT_MEASURED = "go", "needs attention", "no-go", "not measured"
@@ -291,8 +291,4 @@ def answer_questions(
 ) -> list[Answer]:
     """Every question of the team answered from this run's findings (name -> findings dict)."""
     ctx = _Ctx(findings, pages or {})
-    out = []
-    for key, question, answer in QUESTIONS:
-        a = answer(ctx)
-        out.append(Answer(key, question, a.status, a.sentence, a.why, a.links))
-    return out
+    return [replace(answer(ctx), key=key, question=question) for key, question, answer in QUESTIONS]
