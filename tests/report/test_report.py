@@ -22,7 +22,6 @@ from support import DEFAULT_INPUT, REPO_ROOT
 from workbench.io import sha256_file
 from workbench.report.index import (
     SECTIONS,
-    count_verdicts,
     fmt_value,
     missing_topics,
     render_findings,
@@ -374,15 +373,3 @@ def test_html_hides_code_unless_asked() -> None:
     assert hidden.count('src="data:image/png;base64,') == 2
     assert "50%|" not in hidden and "Tab(children" not in hidden
     assert hidden.count("Interactive widget: open the notebook in JupyterLab") == 1
-
-
-def test_verdicts_are_counted_where_keys_name_them() -> None:
-    findings = {
-        "quick": True,
-        "rollbacks_ok": {"performance": True, "corruption": False},
-        "metrics": [{"metric": "read latency", "pass": True}, {"status": "FAIL"}],
-        "tokens": True,
-    }
-    assert count_verdicts(findings) == (2, 2)
-    assert count_verdicts({"entries": 3}) == (0, 0)
-    assert count_verdicts({"get": "FAIL 55x EDN", "put": "PASS 0.1x EDN"}) == (1, 1)

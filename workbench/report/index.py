@@ -244,28 +244,6 @@ def _judged(key: str) -> bool:
     return any(t in _PASS_WORDS for t in re.split(r"[^a-z0-9]+", str(key).lower()))
 
 
-def count_verdicts(value: Any, key: str = "", judged: bool = False) -> tuple[int, int]:
-    """How many pass and fail verdicts a finding holds (pass-like booleans, 'pass'/'fail' strings)."""
-    judged = judged or _judged(key)
-    if isinstance(value, bool):
-        return ((1, 0) if value else (0, 1)) if judged else (0, 0)
-    if isinstance(value, str):
-        verdict = _VERDICT.match(value)
-        if not verdict:
-            return 0, 0
-        return (1, 0) if verdict.group(1).lower().startswith("pass") else (0, 1)
-    items: list[tuple[str, Any]] = []
-    if isinstance(value, dict):
-        items = [(str(k), v) for k, v in value.items()]
-    elif isinstance(value, list | tuple):
-        items = [("", v) for v in value]
-    passed = failed = 0
-    for k, v in items:
-        p, f = count_verdicts(v, k, judged)
-        passed, failed = passed + p, failed + f
-    return passed, failed
-
-
 def _all_keys(value: Any) -> list[str]:
     keys: list[str] = []
     if isinstance(value, dict):
