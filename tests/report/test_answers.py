@@ -96,3 +96,41 @@ def test_evolution_rehearsed_on_datalevin_sets_the_badge_from_its_outcomes() -> 
     evo["schema evolution: changes per outcome"]["plan->inferred"] = {"refused -> migrated": 2}
     answer = by_key({**FINDINGS, "evolution": evo})["evolution"]
     assert answer.status == "needs attention" and "2 change(s)" in answer.why
+
+
+def test_next_step_follows_the_worst_badge_and_names_what_to_do() -> None:
+    from workbench.report.answers import ATTENTION, next_step
+
+    answers = answer_questions(FINDINGS, PAGES)
+    status, line = next_step(answers)
+    # the Python-only benchmark is missing here: performance is "not measured", nothing is no-go
+    assert status == NOT_MEASURED
+    assert "run notebook 04" in line
+
+    broken = copy.deepcopy(FINDINGS)
+    broken["rehearsal"]["rollbacks_ok"]["instability"] = False
+    status, line = next_step(answer_questions(broken, PAGES))
+    assert status == NO_GO
+    assert line.startswith("Do not cut over: rollback is no-go")
+    assert "repair the instability rollback" in line
+
+    timeline = copy.deepcopy(FINDINGS)
+    timeline["rehearsal"]["timeline"] = {
+        "sentence": "dual-write 4 min",
+        "status": ATTENTION,
+        "why": "trace rate",
+        "next": "rerun with --write-rate",
+    }
+    status, line = next_step(answer_questions(timeline, PAGES))
+    assert status == ATTENTION and "1 of 7 answers need attention (timeline)" in line
+    assert line.endswith("Next, timeline: rerun with --write-rate.")
+
+
+def test_labels_give_words_for_keys() -> None:
+    from workbench.report.labels import label, unlabelled
+
+    assert label("unstable_keys_nsmap") == "Keys written inside a namespace map (#:ns{...})"
+    assert label("never_heard_of") == "Never heard of"
+    assert unlabelled({"explore": {"entries": 1, "never_heard_of": 2}}) == [
+        "explore.never_heard_of"
+    ]

@@ -26,6 +26,7 @@ from workbench.report.index import (
     missing_topics,
     render_findings,
 )
+from workbench.report.labels import unlabelled
 from workbench.report.runner import discover_notebooks, export_html, extract_images
 
 # A developer may point the run at other notebooks or input; CI uses the defaults.
@@ -139,6 +140,12 @@ def test_index_shows_input_machine_and_every_section(quick_report) -> None:
         for value in numbers:
             assert f">{value:,}" in body, f"{section.name}: {value} not shown"
         assert len(body) > 500, f"{section.name} section is nearly empty"
+    # findings in words: every key the notebooks wrote has its label (workbench/report/labels.py)
+    findings = {name: f for r in run["runs"] for name, f in r["findings"].items()}
+    assert not unlabelled(findings), (
+        f"add words to workbench/report/labels.py: {unlabelled(findings)}"
+    )
+    assert 'id="next-step"' in html
 
 
 @pytest.mark.slow
@@ -313,7 +320,7 @@ def test_findings_render_as_tables() -> None:
             "metrics": [{"metric": "read latency", "pass": True}],
         }
     )
-    assert "<th>Entries</th>" in html and "<h3>Entries by type</h3>" in html
+    assert "<th>Entries</th>" in html and "<h3>Entries per data type</h3>" in html
     assert "<th>Sessions</th>" in html and ">7</td>" in html
     assert '<span class="pass">PASS</span>' in html
     nested = render_findings(

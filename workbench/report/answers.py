@@ -37,6 +37,7 @@ class Answer:
     sentence: str
     why: str = ""
     links: tuple[Link, ...] = field(default_factory=tuple)
+    next: str = ""  # what to do about it, when the badge is not "go"
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ def _performance(c: _Ctx) -> Answer:
             str(verdict["sentence"]),
             str(verdict.get("why", "")),
             tuple(c.link("benchmark", "verdict") or c.link("benchmark", "metric")),
+            str(verdict.get("next", "")),
         )
     metrics = bench.get("success_metrics") or {}
     if not metrics:
@@ -116,6 +118,7 @@ def _performance(c: _Ctx) -> Answer:
         " ".join(parts),
         "these are not the Clojure app's figures: no JVM-native benchmark in this run",
         tuple(c.link("benchmark", "success metrics") or c.link("benchmark")),
+        "measure the app's own stack: workbench bench FILE --engine jvm",
     )
 
 
@@ -143,6 +146,10 @@ def _evolution(c: _Ctx) -> Answer:
             str(headline),
             why,
             tuple(c.link("evolution", "outcome") or c.link("evolution")),
+            "run the data migrations of the evolution runbook (evolution/evolution.md) "
+            "before those schema changes"
+            if blocked or migrated
+            else "",
         )
     if evo.get("sentence"):
         return Answer(
@@ -173,6 +180,7 @@ def _evolution(c: _Ctx) -> Answer:
         sentence,
         "reasoned from the schema diff, not applied to a real Datalevin database in this run",
         tuple(c.link("schema", "diff") or c.link("schema")),
+        "apply the changes to a real Datalevin database: workbench evolve --data FILE",
     )
 
 
@@ -208,6 +216,7 @@ def _validation(c: _Ctx) -> Answer:
         sentence + ".",
         "" if ok else "no mapping kept every entry",
         tuple(c.link("rehearsal", "loses") or c.link("rehearsal", "phase") or c.link("rehearsal")),
+        "" if ok else "fix what the best mapping loses (the rehearsal's discrepancies by kind)",
     )
 
 
@@ -237,6 +246,7 @@ def _rollback(c: _Ctx) -> Answer:
         sentence,
         "" if not bad else "a rollback lost data",
         tuple(c.link("rehearsal", "rollback") + c.link("rehearsal", "faults")),
+        "" if not bad else f"repair the {', '.join(bad)} rollback before any cutover",
     )
 
 
@@ -254,8 +264,11 @@ def _from_finding(key: str, name: str, anchor: str, missing: str) -> Callable[[_
                 str(found["sentence"]),
                 str(found.get("why", "")),
                 tuple(c.link(name, anchor) or c.link(name)),
+                str(found.get("next", "")),
             )
-        return Answer(key or name, "", NOT_MEASURED, "Not measured in this run.", missing)
+        return Answer(
+            key or name, "", NOT_MEASURED, "Not measured in this run.", missing, (), missing
+        )
 
     return answer
 
@@ -292,3 +305,59 @@ def answer_questions(
     """Every question of the team answered from this run's findings (name -> findings dict)."""
     ctx = _Ctx(findings, pages or {})
     return [replace(answer(ctx), key=key, question=question) for key, question, answer in QUESTIONS]
+
+
+_SHORT = {
+    "performance": "performance",
+    "evolution": "schema evolution",
+    "validation": "migration validation",
+    "rollback": "rollback",
+    "backup": "backup",
+    "queries": "query patterns",
+    "timeline": "timeline",
+}
+
+
+def _names(answers: Sequence[Answer]) -> str:
+    return ", ".join(_SHORT.get(a.key, a.key) for a in answers)
+
+
+def next_step(answers: Sequence[Answer]) -> tuple[str, str]:
+    """The first line of the index: (overall status, what to do next), from the answers' badges."""
+    by = {s: [a for a in answers if a.status == s] for s in STATUSES}
+    first = (by[NO_GO] or by[ATTENTION] or by[NOT_MEASURED] or [None])[0]
+    todo = ""
+    if first is not None:
+        name = _SHORT.get(first.key, first.key)
+        action = first.next or (first.why if first.status == NOT_MEASURED else "")
+        todo = (
+            f" Next, {name}: {action.rstrip('.')}."
+            if action
+            else f" Next: read the {name} evidence."
+        )
+    if by[NO_GO]:
+        return (
+            NO_GO,
+            f"Do not cut over: {_names(by[NO_GO])} {'is' if len(by[NO_GO]) == 1 else 'are'} no-go.{todo}",
+        )
+    if by[ATTENTION]:
+        n = len(by[ATTENTION])
+        return ATTENTION, (
+            f"Not ready to cut over yet: {n} of {len(answers)} answers need attention "
+            f"({_names(by[ATTENTION])})"
+            + (
+                f"; {len(by[NOT_MEASURED])} not measured ({_names(by[NOT_MEASURED])})"
+                if by[NOT_MEASURED]
+                else ""
+            )
+            + f".{todo}"
+        )
+    if by[NOT_MEASURED]:
+        return NOT_MEASURED, (
+            f"Nothing measured blocks the move, but {len(by[NOT_MEASURED])} of {len(answers)} "
+            f"questions are not measured ({_names(by[NOT_MEASURED])}).{todo}"
+        )
+    return GO, (
+        f"All {len(answers)} answers are go: rehearse the cutover on a copy of the production file, "
+        "then follow the plan's phases."
+    )

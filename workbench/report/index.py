@@ -9,7 +9,8 @@ from html import escape
 from typing import Any
 
 from workbench.plots import human_bytes
-from workbench.report.answers import answer_questions
+from workbench.report.answers import answer_questions, next_step
+from workbench.report.labels import label
 
 MAX_ROWS = 25
 _VERDICT = re.compile(r"^(pass|passed|fail|failed)\b", re.IGNORECASE)
@@ -96,12 +97,11 @@ th{background:#eef1f5} td.num{text-align:right;font-variant-numeric:tabular-nums
  white-space:nowrap;color:#fff;background:#8a8f98} .badge.go{background:#2e7d32}
 .badge.attention{background:#c77700} .badge.no-go{background:#c62828}
 .why{color:#556;font-size:.9em} .evidence{font-size:.9em}
+.next{font-size:1.1em;font-weight:600;padding:8px 12px;border-radius:4px;background:#eef1f5;
+ border-left:6px solid #8a8f98} .next.go{border-left-color:#2e7d32;background:#e8f5e9}
+.next.attention{border-left-color:#c77700;background:#fff6e0}
+.next.no-go{border-left-color:#c62828;background:#ffebee}
 """
-
-
-def _label(key: str) -> str:
-    text = str(key).replace("_", " ").replace("-", " ")
-    return text[:1].upper() + text[1:]
 
 
 def _is_scalar(v: Any) -> bool:
@@ -162,7 +162,7 @@ def _compact(mapping: dict[str, Any]) -> str:
         if str(k).lower() in _BARE or _judged(k):
             parts.append(shown)
         else:
-            parts.append(f"{escape(_label(k))}: {shown}")
+            parts.append(f"{escape(label(k))}: {shown}")
     return " ".join(parts)
 
 
@@ -183,9 +183,7 @@ def render_value(value: Any, key: str = "") -> str:
             cols: list[str] = []
             for _, row in items:
                 cols += [c for c in row if c not in cols]
-            head = (
-                "<tr><th></th>" + "".join(f"<th>{escape(_label(c))}</th>" for c in cols) + "</tr>"
-            )
+            head = "<tr><th></th>" + "".join(f"<th>{escape(label(c))}</th>" for c in cols) + "</tr>"
             body = "".join(
                 f"<tr><th>{escape(str(name))}</th>"
                 + "".join(_cell(row.get(c), c if c else key) for c in cols)
@@ -205,7 +203,7 @@ def render_value(value: Any, key: str = "") -> str:
             cols = []
             for row in value:
                 cols += [c for c in row if c not in cols]
-            head = "<tr>" + "".join(f"<th>{escape(_label(c))}</th>" for c in cols) + "</tr>"
+            head = "<tr>" + "".join(f"<th>{escape(label(c))}</th>" for c in cols) + "</tr>"
             body = "".join(
                 "<tr>" + "".join(_cell(row.get(c), c) for c in cols) + "</tr>"
                 for row in value[:MAX_ROWS]
@@ -223,11 +221,11 @@ def render_findings(findings: dict[str, Any]) -> str:
     parts = []
     if scalars:
         rows = "".join(
-            f"<tr><th>{escape(_label(k))}</th>{_cell(v, k)}</tr>" for k, v in scalars.items()
+            f"<tr><th>{escape(label(k))}</th>{_cell(v, k)}</tr>" for k, v in scalars.items()
         )
         parts.append(f'<table class="kv headline">{rows}</table>')
     blocks = [
-        f'<div class="block"><h3>{escape(_label(key))}</h3>{render_value(value, key)}</div>'
+        f'<div class="block"><h3>{escape(label(key))}</h3>{render_value(value, key)}</div>'
         for key, value in findings.items()
         if key not in scalars
     ]
@@ -334,7 +332,9 @@ def render_answers(result: Any) -> str:
             findings[name] = f
             pages[name] = list(getattr(run, "headings", []) or [])
     blocks = []
-    for a in answer_questions(findings, pages):
+    answers = answer_questions(findings, pages)
+    status, step = next_step(answers)
+    for a in answers:
         css = _css_status(a.status)
         links = " &middot; ".join(
             f'<a class="evidence-link" href="{escape(link.href)}">{escape(link.label)}</a>'
@@ -350,6 +350,7 @@ def render_answers(result: Any) -> str:
         )
     return (
         '<section id="answers"><h2>Answers to the team\'s questions</h2>'
+        f'<p class="next {_css_status(status)}" id="next-step">{escape(step)}</p>'
         f'<div class="answers">{"".join(blocks)}</div></section>'
     )
 
@@ -407,7 +408,7 @@ def render_index(result: Any) -> str:
         if name not in used
     ]
     for i, (name, run, f) in enumerate(extra, len(SECTIONS) + 1):
-        section = Section(name, run.stem, _label(name), ())
+        section = Section(name, run.stem, label(name), ())
         sections.append(_section_html(i, section, run, f))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">

@@ -537,6 +537,16 @@ def run_notebook(
     )
 
 
+def load_result(out_dir: str | os.PathLike) -> ReportResult:
+    """The ReportResult an earlier run saved as run.json in `out_dir` (FileNotFoundError if none)."""
+    data = json.loads((Path(out_dir) / "run.json").read_text(encoding="utf-8"))
+    runs = [
+        NotebookRun(**{**r, "headings": [tuple(h) for h in r.get("headings", [])]})
+        for r in data.pop("runs", [])
+    ]
+    return ReportResult(**data, runs=runs)
+
+
 def run_report(
     input_path: str | os.PathLike,
     out_dir: str | os.PathLike,
