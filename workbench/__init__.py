@@ -89,6 +89,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "rehearse": ("workbench.rehearsal.runner", "rehearse"),
     "rehearse_all": ("workbench.rehearsal.runner", "rehearse_all"),
     "verdicts": ("workbench.rehearsal.runner", "verdicts"),
+    "rollback_runbook": ("workbench.rehearsal.report", "rollback_runbook"),
     "FAULTS": ("workbench.rehearsal.runner", "FAULTS"),
     "TimelineInputs": ("workbench.rehearsal.timeline", "TimelineInputs"),
     "timeline_estimate": ("workbench.rehearsal.timeline", "estimate"),
@@ -103,6 +104,10 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "NotebookFailed": ("workbench.report.runner", "NotebookFailed"),
     "write_findings": ("workbench.report.findings", "write_findings"),
     "read_findings": ("workbench.report.findings", "read_findings"),
+    "show_table": ("workbench.report.tables", "show_table"),
+    "human_bytes": ("workbench.plots", "human_bytes"),
+    "show_text": ("workbench.report.tables", "show_text"),
+    "load_result": ("workbench.report.runner", "load_result"),
     # explore
     "explorer": ("workbench.explore.widgets", "explorer"),
 }

@@ -11,11 +11,11 @@ from matplotlib.ticker import FuncFormatter
 
 from workbench.io import atomic_write_bytes
 
-_UNITS = ("B", "KB", "MB", "GB", "TB")
+_UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
 
 
 def human_bytes(n: float) -> str:
-    """Format a byte count with a binary-prefixed unit: 1536 -> '1.5 KB'."""
+    """Format a byte count with a binary (IEC) unit, the report's one size unit: 1536 -> '1.5 KiB'."""
     value = float(n)
     for unit in _UNITS:
         if abs(value) < 1024 or unit == _UNITS[-1]:
@@ -32,8 +32,13 @@ def titled(ax: Any, title: str, xlabel: str, ylabel: str) -> Any:
     return ax
 
 
+def legend_outside(ax: Any, **kwargs: Any) -> Any:
+    """The legend to the right of the plot area, so it never covers data."""
+    return ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, **kwargs)
+
+
 def bytes_axis(ax: Any, axis: str = "y") -> Any:
-    """Show an axis' ticks as human-readable byte sizes (KB, MB, ...)."""
+    """Show an axis' ticks as human-readable byte sizes (KiB, MiB, ...)."""
     fmt = FuncFormatter(lambda v, _pos: human_bytes(v))
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
     return ax

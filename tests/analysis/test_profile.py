@@ -284,3 +284,27 @@ def test_type_histograms_add_up_property(values):
     assert (a[type_cols].sum(axis=1) == a["count"]).all()
     assert a.set_index("path").loc["(value)", "count"] == len(values)
     assert set(p.alerts["alert"]) <= set(ALERTS)
+
+
+def test_alerts_are_ranked_most_severe_first():
+    """Blocking alerts (NaN) come before the informational ones (UNIQUE) whatever the path order."""
+    import math
+
+    entries = [
+        E(
+            K("a", f"k{i}"),
+            {K("a", "id"): f"id-{i}", K("z", "x"): math.nan if i == 0 else 1.0},
+            "Other",
+            "thing",
+        )
+        for i in range(60)
+    ]
+    a = profile(entries).alerts
+    assert {"NIL_OR_NAN", "UNIQUE"} <= set(a["alert"])
+    first_nan = a.index[a["alert"] == "NIL_OR_NAN"].min()
+    last_unique = a.index[a["alert"] == "UNIQUE"].max()
+    assert first_nan < last_unique and a.loc[0, "severity"] == "blocks a typed attribute"
+    ranks = a["severity"].map(
+        {"blocks a typed attribute": 1, "shapes the mapping": 2, "informational": 3}
+    )
+    assert ranks.is_monotonic_increasing

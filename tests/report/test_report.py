@@ -307,7 +307,7 @@ def test_values_are_formatted_for_reading() -> None:
     assert fmt_value("PASS 0.12x EDN", "m") == '<span class="pass">PASS</span> 0.12x EDN'
     assert fmt_value("passenger", "m") == "passenger"
     assert fmt_value(True, "quick") == "yes"
-    assert fmt_value(2_097_152, "total_bytes") == "2,097,152 (2.0 MB)"
+    assert fmt_value(2_097_152, "total_bytes") == "2,097,152 (2.0 MiB)"
     assert fmt_value(0.25, "get_ratio") == "0.25&times;"
     assert fmt_value("<b>", "k") == "&lt;b&gt;"
 

@@ -10,6 +10,7 @@ import pandas as pd
 
 from workbench.analysis._profile_stats import LONG_VALUE_BYTES, Profile
 from workbench.edn.typename import EDN_TYPES
+from workbench.plots import legend_outside
 
 
 def plot_bytes_by_type(prof: Profile):
@@ -80,7 +81,7 @@ def plot_type_mix(prof: Profile, kind: str | None = None, max_rows: int = 40):
     ax.set_ylabel("attribute path")
     ax.set_title(f"EDN type mix per attribute{'' if kind is None else ': ' + kind}")
     if cols:
-        ax.legend(fontsize=7, loc="lower right")
+        legend_outside(ax, fontsize=7)
     fig.tight_layout()
     return fig
 
@@ -136,7 +137,7 @@ def plot_size_distribution(prof: Profile):
     ax.set_xlabel("printed entry size (bytes, log scale)")
     ax.set_ylabel("kind")
     ax.set_title("Entry size distribution per kind")
-    ax.legend(fontsize=7)
+    legend_outside(ax, fontsize=7)
     fig.tight_layout()
     return fig
 

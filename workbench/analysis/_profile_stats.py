@@ -32,6 +32,20 @@ ALERTS = (
     "LIST_AND_VECTOR",
     "NAMESPACE_DROPPED",
 )
+#: alert -> severity for the migration, most severe first (the order alerts are listed in).
+SEVERITY = {
+    "NIL_OR_NAN": "1 blocks a typed attribute",
+    "TOO_LONG_FOR_KEY": "1 blocks a typed attribute",
+    "MIXED_TYPES": "2 shapes the mapping",
+    "LIST_AND_VECTOR": "2 shapes the mapping",
+    "TIME_AS_STRING": "2 shapes the mapping",
+    "NAMESPACE_DROPPED": "2 shapes the mapping",
+    "LONG_VALUE": "2 shapes the mapping",
+    "MOSTLY_NIL": "3 informational",
+    "CONSTANT": "3 informational",
+    "HIGH_CARDINALITY": "3 informational",
+    "UNIQUE": "3 informational",
+}
 LONG_VALUE_BYTES = 497  # Datalevin keeps longer values whole in a side table
 MAX_KEY_BYTES = 511  # Datalevin's limit for keys and attribute names
 HIGH_CARDINALITY = 50  # distinct values from which a non-unique attribute is "high"

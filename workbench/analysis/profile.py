@@ -15,7 +15,8 @@ pandas DataFrames inside a `Profile`:
   cardinality is low, numeric min/max, time range (epoch-ms longs and ISO strings), string and
   collection length statistics, max bytes. Per path at most 200,000 distinct scalars are kept;
   past that the value statistics describe those only (HIGH_CARDINALITY says so);
-- `Profile.alerts`: kind, path, alert, detail (alerts in `ALERTS`, tuned to Datalevin);
+- `Profile.alerts`: severity, kind, path, alert, detail (alerts in `ALERTS`, tuned to Datalevin;
+  most severe first, `SEVERITY`);
 - `Profile.entries`: one row per entry (key, data_type, kind, bytes, time of the record);
 - `Profile.times`: (kind, path, time) of every creation-like timestamp (timeline plots).
 
@@ -58,6 +59,7 @@ from workbench.analysis._profile_stats import (  # noqa: F401 - re-exported
     PATTERN_SAMPLE,
     ROOT,
     SCALAR_TYPES,
+    SEVERITY,
     TOP_VALUES,
     WILD,
     Profile,
@@ -366,9 +368,10 @@ def _alerts(stats: dict, attrs: pd.DataFrame, ent: pd.DataFrame) -> pd.DataFrame
                 (kind, "(key)", "TOO_LONG_FOR_KEY", f"printed key {key[:40]}... is {n} bytes")
             )
     df = pd.DataFrame(out, columns=["kind", "path", "alert", "detail"])
-    order = {a: i for i, a in enumerate(ALERTS)}
+    df.insert(0, "severity", df["alert"].map(lambda a: SEVERITY[a][2:]))
+    rank = {a: (SEVERITY[a], i) for i, a in enumerate(ALERTS)}
     return df.sort_values(
-        ["kind", "path", "alert"],
-        key=lambda s: s.map(order) if s.name == "alert" else s,
+        ["alert", "kind", "path"],
+        key=lambda s: s.map(rank) if s.name == "alert" else s,
         ignore_index=True,
     )

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from workbench.plots import bytes_axis, save_png, titled  # noqa: E402
+from workbench.plots import bytes_axis, legend_outside, save_png, titled  # noqa: E402
 
 __all__ = ["plot_latency", "plot_scaling", "plot_file_sizes", "plot_startup", "save_all_plots"]
 
@@ -45,7 +45,7 @@ def plot_latency(df: pd.DataFrame, entries: int | None = None) -> Any:
     ax.set_yticks(y + h * (len(stores) - 1) / 2, ops)
     ax.set_xscale("log")
     ax.invert_yaxis()
-    ax.legend(fontsize=8)
+    legend_outside(ax, fontsize=8)
     titled(
         ax,
         f"Latency per operation ({entries} entries): bar p50, whisker p95",
@@ -102,7 +102,7 @@ def plot_file_sizes(df: pd.DataFrame) -> Any:
     fig, ax = plt.subplots(figsize=(8, 4))
     pivot.plot.bar(ax=ax, rot=0)
     bytes_axis(ax)
-    titled(ax, "File size on disk", "entries", "size (bytes)")
+    titled(ax, "File size on disk", "entries", "size on disk (B, KiB, MiB)")
     fig.tight_layout()
     return fig
 
@@ -116,7 +116,7 @@ def plot_startup(df: pd.DataFrame) -> Any:
         ax.plot(g["entries"], g["p50_us"] / 1e3, marker="o", label=s)
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.legend(fontsize=8)
+    legend_outside(ax, fontsize=8)
     titled(ax, "Startup: open + first read", "entries (log)", "p50 time (ms, log)")
     fig.tight_layout()
     return fig

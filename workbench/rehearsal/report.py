@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.io import atomic_write_text
+from workbench.plots import legend_outside
 
 
 @dataclass
@@ -92,6 +93,16 @@ def _latency(
     return out
 
 
+#: event kind -> (colour, line style, legend): injected faults apart from divergences found.
+_EVENT_STYLE = {
+    "fault": ("#ef6c00", ":", "fault injected (crash, outage, full disk)"),
+    "diverged": ("#c62828", "-", "divergence found"),
+    "copy": ("#78909c", "--", "copy started / resumed"),
+    "repair": ("#2e7d32", "--", "repair log replayed"),
+    "rollback": ("#6a1b9a", "-.", "rollback"),
+}
+
+
 def timeline_figure(res: RehearsalResult):
     """Matplotlib figure: op latency over time, phases shaded, events marked."""
     import matplotlib.pyplot as plt
@@ -116,20 +127,36 @@ def timeline_figure(res: RehearsalResult):
             fontsize=7,
             va="bottom",
         )
+        v = p.validation or {}
+        if "consistency" in v:  # what each phase's validation found, on the plot itself
+            ok = float(v["consistency"]) >= 100.0
+            ax.text(
+                (p.start + (p.end or p.start)) / 2,
+                0.97,
+                f"{float(v['consistency']):.1f}% consistent",
+                transform=ax.get_xaxis_transform(),
+                fontsize=7,
+                ha="center",
+                va="top",
+                color="#1b5e20" if ok else "#b71c1c",
+                fontweight="normal" if ok else "bold",
+            )
     for t, kind, _text in res.events:
-        if kind in ("fault", "repair", "rollback", "copy", "diverged"):
-            ax.axvline(t, color="red" if kind in ("fault", "diverged") else "gray", lw=0.6, ls="--")
+        if kind in _EVENT_STYLE:
+            color, ls, _label = _EVENT_STYLE[kind]
+            ax.axvline(t, color=color, lw=0.8, ls=ls)
     ax.set_yscale("log")
-    ax.plot([], [], color="red", lw=0.6, ls="--", label="fault / divergence")
-    ax.plot([], [], color="gray", lw=0.6, ls="--", label="copy / repair / rollback")
+    for kind in dict.fromkeys(k for _t, k, _x in res.events if k in _EVENT_STYLE):
+        color, ls, label = _EVENT_STYLE[kind]
+        ax.plot([], [], color=color, lw=0.8, ls=ls, label=label)
     titled(
         ax,
         f"Rehearsal timeline: {res.target}/{res.mapping} ({res.entries} entries)",
         "time since start (s)",
         "operation latency (ms, log)",
     )
-    if ops:
-        ax.legend(loc="upper right", fontsize=7, markerscale=3, ncol=2)
+    if ax.get_legend_handles_labels()[0]:
+        legend_outside(ax, fontsize=7, markerscale=3)
     fig.tight_layout()
     return fig
 
@@ -254,3 +281,38 @@ def write_rehearsal_report(res: RehearsalResult, out_dir: str | Path) -> dict[st
     res.files = {"png": str(png), "md": str(md), "json": str(out / f"{stem}.json")}
     atomic_write_text(out / f"{stem}.json", json.dumps(res.to_dict(), indent=1, default=str))
     return res.files
+
+
+_TRIGGERS = {
+    "performance": "latency past the plan's target after the read cutover",
+    "corruption": "the new store returns wrong or unreadable values",
+    "instability": "the new store fails or times out under load",
+}
+
+
+def rollback_runbook(rollbacks: dict[str, dict[str, Any]]) -> str:
+    """The rollback runbook as rehearsed: per scenario its trigger, steps, duration and checks."""
+    out = [
+        "# Rollback runbook (as rehearsed)",
+        "",
+        "Each scenario was played on its own copy after the read cutover, with the app writing "
+        "throughout; the steps are the ones the rehearsal took, in order.",
+    ]
+    for scenario, r in rollbacks.items():
+        out += ["", f"## {scenario}: {_TRIGGERS.get(scenario, 'rollback')}", ""]
+        out.append(
+            f"From mode `{r.get('mode_before', '?')}` to `{r.get('mode_after', '?')}`, "
+            f"{float(r.get('seconds', 0)):.2f} s in all; result: "
+            + ("nothing lost." if r.get("ok") else "**LOSS DETECTED**.")
+        )
+        out.append("")
+        out += [f"{i}. {step}" for i, step in enumerate(r.get("steps", []), 1)]
+        checks = r.get("checks") or {}
+        if checks:
+            out += ["", "Checks after the rollback:", ""]
+            out += [
+                f"- {name}: {float(c['consistency']):.2f}% consistent, "
+                f"{int(c['discrepancies']):,} discrepancies"
+                for name, c in checks.items()
+            ]
+    return "\n".join(out) + "\n"

@@ -370,6 +370,9 @@ def _toc(headings: list[tuple[int, str, str]]) -> str:
 _PAGE_CSS = (
     "<style>nav.page{padding:8px 16px;font-family:sans-serif;border-bottom:1px solid #dde1e6}"
     ".toc ul{margin:4px 0 0;padding-left:20px;columns:2;font-size:.9em}.toc-h3{margin-left:16px}"
+    ".wb-table td.num,.wb-table th.num{text-align:right;font-variant-numeric:tabular-nums}"
+    ".wb-table caption{caption-side:top;text-align:left;font-style:italic;padding:2px 0}"
+    "details summary{cursor:pointer;color:#23395d;margin:4px 0}.wb-csv{font-size:.9em}"
     "</style>"
 )
 
