@@ -303,8 +303,6 @@ def test_alerts_are_ranked_most_severe_first():
     assert {"NIL_OR_NAN", "UNIQUE"} <= set(a["alert"])
     first_nan = a.index[a["alert"] == "NIL_OR_NAN"].min()
     last_unique = a.index[a["alert"] == "UNIQUE"].max()
-    assert first_nan < last_unique and a.loc[0, "severity"] == "blocks a typed attribute"
-    ranks = a["severity"].map(
-        {"blocks a typed attribute": 1, "shapes the mapping": 2, "informational": 3}
-    )
+    assert first_nan < last_unique and a.loc[0, "severity"] == "blocking"
+    ranks = a["severity"].map({"blocking": 1, "shaping the mapping": 2, "informational": 3})
     assert ranks.is_monotonic_increasing

@@ -34,13 +34,13 @@ ALERTS = (
 )
 #: alert -> severity for the migration, most severe first (the order alerts are listed in).
 SEVERITY = {
-    "NIL_OR_NAN": "1 blocks a typed attribute",
-    "TOO_LONG_FOR_KEY": "1 blocks a typed attribute",
-    "MIXED_TYPES": "2 shapes the mapping",
-    "LIST_AND_VECTOR": "2 shapes the mapping",
-    "TIME_AS_STRING": "2 shapes the mapping",
-    "NAMESPACE_DROPPED": "2 shapes the mapping",
-    "LONG_VALUE": "2 shapes the mapping",
+    "NIL_OR_NAN": "1 blocking",
+    "TOO_LONG_FOR_KEY": "1 blocking",
+    "MIXED_TYPES": "2 shaping the mapping",
+    "LIST_AND_VECTOR": "2 shaping the mapping",
+    "TIME_AS_STRING": "2 shaping the mapping",
+    "NAMESPACE_DROPPED": "2 shaping the mapping",
+    "LONG_VALUE": "2 shaping the mapping",
     "MOSTLY_NIL": "3 informational",
     "CONSTANT": "3 informational",
     "HIGH_CARDINALITY": "3 informational",
@@ -222,6 +222,22 @@ class Profile:
         """Number of alerts per alert name (every alert name present, zero when none)."""
         counts = Counter(self.alerts["alert"]) if len(self.alerts) else Counter()
         return {a: int(counts.get(a, 0)) for a in ALERTS}
+
+    def alerts_in_words(self) -> str:
+        """The alerts counted per severity, most severe first: "8 blocking (NIL_OR_NAN 7, ...); ..."."""
+        groups: dict[str, list[tuple[str, int]]] = {}
+        for alert, n in self.alert_counts().items():
+            if n:
+                groups.setdefault(SEVERITY[alert], []).append((alert, n))
+        if not groups:
+            return "no alerts"
+        parts = []
+        for severity in sorted(groups):
+            items = sorted(groups[severity], key=lambda x: -x[1])
+            total = sum(n for _, n in items)
+            detail = ", ".join(f"{a} {n:,}" for a, n in items)
+            parts.append(f"{total:,} {severity[2:]} ({detail})")
+        return "; ".join(parts)
 
 
 class _Walker:

@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 
+from workbench import __version__
 from workbench.cli import (
     bench,
     evolve,
@@ -37,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--debug",
         action="store_true",
         help="show the Python traceback of an error (also WORKBENCH_DEBUG=1); anywhere on the line",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"workbench {__version__}", help="print the version"
     )
     sub = parser.add_subparsers(dest="command", required=True)
     for module in COMMANDS:

@@ -14,7 +14,12 @@ from workbench.cli.options import check_input, check_out_dir, readable_memory
 
 
 def _ints(text: str) -> list[int]:
-    return [int(x.replace("_", "")) for x in text.split(",") if x.strip()]
+    try:
+        return [int(x.replace("_", "")) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a comma-separated list of whole numbers (e.g. 1000,10000)"
+        ) from None
 
 
 def _names(text: str) -> list[str]:

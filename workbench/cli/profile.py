@@ -68,9 +68,8 @@ def run(args: argparse.Namespace) -> int:
             save_png(fig, out / f"{name}.png")
             plt.close(fig)
             written += 1
-    counts = {a: n for a, n in prof.alert_counts().items() if n}
     print(
-        f"{len(mem.entries)} entries, {len(prof.attributes)} attribute paths, "
-        f"{len(prof.alerts)} alerts {counts}; {written} files in {out}"
+        f"{len(mem.entries):,} entries, {len(prof.attributes):,} attribute paths, "
+        f"{len(prof.alerts):,} alerts: {prof.alerts_in_words()}. Wrote {written} files in {out}"
     )
     return 1 if args.strict and damage else 0
