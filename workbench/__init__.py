@@ -105,9 +105,11 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "write_findings": ("workbench.report.findings", "write_findings"),
     "read_findings": ("workbench.report.findings", "read_findings"),
     "show_table": ("workbench.report.tables", "show_table"),
+    "write_table": ("workbench.report.tables", "write_table"),
+    "compare_runs": ("workbench.report.compare", "compare_runs"),
     "human_bytes": ("workbench.plots", "human_bytes"),
     "show_text": ("workbench.report.tables", "show_text"),
-    "load_result": ("workbench.report.runner", "load_result"),
+    "load_result": ("workbench.report.results", "load_result"),
     # explore
     "explorer": ("workbench.explore.widgets", "explorer"),
 }

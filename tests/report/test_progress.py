@@ -8,7 +8,8 @@ def test_the_last_run_gives_each_notebook_its_expected_time(tmp_path) -> None:
     import json
     from pathlib import Path
 
-    from workbench.report.runner import _expected, last_times
+    from workbench.report.results import last_times
+    from workbench.report.runner import _expected
 
     assert last_times(tmp_path, quick=True) == {}
     run = {

@@ -116,6 +116,22 @@ def check_out_dir(out: str | os.PathLike, inputs: Iterable[str | os.PathLike | N
     return path
 
 
+def check_earlier_report(old: str | os.PathLike, out: str | os.PathLike) -> Path:
+    """A report folder to compare with: written by `workbench report`, not the one being written."""
+    path = Path(old).expanduser()
+    if not path.is_dir():
+        raise CliError(f"{path}: no such report folder; give the folder an earlier report wrote")
+    if not (path / "run.json").is_file():
+        raise CliError(f"{path}: has no run.json, so it is not a report folder; give one that is")
+    out_path = Path(out).expanduser()
+    if out_path.exists() and os.path.samefile(path, out_path):
+        raise CliError(
+            f"{path}: is also the --out folder, which this run overwrites; copy it aside first "
+            f"(cp -r {path} {path}-before) and compare with the copy"
+        )
+    return path
+
+
 def _writable_folder(folder: Path, named: Path) -> None:
     for parent in (folder, *folder.parents):
         if parent.exists():

@@ -10,6 +10,7 @@ from pathlib import Path
 from workbench.cli.options import (
     DEFAULT_INPUT,
     DEFAULT_NOTEBOOKS,
+    check_earlier_report,
     check_input,
     check_out_dir,
     fail,
@@ -37,6 +38,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         default=str(DEFAULT_NOTEBOOKS),
         help="folder of notebooks (default: notebooks/ in the current folder)",
     )
+    p.add_argument(
+        "--compare",
+        metavar="OLD_REPORTS_DIR",
+        default=None,
+        help="an earlier report folder: add compare.html, what changed since then "
+        "(entries, keys, damage, schema, verdicts)",
+    )
     p.add_argument("--kernel", default="python3", help="Jupyter kernel name (default python3)")
     p.add_argument("--timeout", type=float, default=None, help="per-cell timeout in seconds")
     p.set_defaults(func=run)
@@ -51,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
     path = check_input(args.file)
     check_out_dir(args.out, [path])
     readable_memory(path, "report on", map_enough=True)
+    if args.compare is not None:
+        check_earlier_report(args.compare, args.out)
     try:
         result = run_report(
             path,
@@ -61,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
             kernel_name=args.kernel,
             timeout=args.timeout,
             log=lambda msg: print(msg, flush=True),
+            compare=args.compare,
         )
     except NotebookFailed as exc:
         print(f"\nerror: {exc.describe()}", file=sys.stderr)

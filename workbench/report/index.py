@@ -401,6 +401,16 @@ def render_artifacts(out_dir: str | Path) -> str:
     )
 
 
+def _compared_html(result: Any) -> str:
+    c = getattr(result, "compared", None) or {}
+    if not c:
+        return ""
+    return (
+        '<section id="compared"><h2>Since the last report</h2>'
+        f'<p>{escape(c["headline"])} <a href="{escape(c["page"])}">What changed &rarr;</a></p></section>'
+    )
+
+
 def render_index(result: Any) -> str:
     """The whole index page for a ReportResult."""
     inp, mach = result.input, result.machine
@@ -465,6 +475,7 @@ def render_index(result: Any) -> str:
 <p>{escape(mode)} of {len(result.runs)} notebooks on {escape(result.started)}</p></header>
 <main>
 {render_answers(result)}
+{_compared_html(result)}
 <section id="run"><h2>Input and machine</h2>
 <div class="figures"><div>{kv(input_rows)}</div><div>{kv(machine_rows)}</div></div></section>
 <section id="notebooks"><h2>Notebooks</h2>

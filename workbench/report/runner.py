@@ -25,7 +25,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from html import escape, unescape
 from pathlib import Path
@@ -35,6 +34,7 @@ import nbformat
 
 from workbench.io import atomic_write_bytes, atomic_write_text, sha256_file
 from workbench.report.findings import read_findings
+from workbench.report.results import NotebookRun, ReportResult, last_times, load_result  # noqa: F401 - re-exported
 
 KERNEL_ENV = {
     "MPLBACKEND": "module://matplotlib_inline.backend_inline",  # headless, figures still shown
@@ -81,41 +81,6 @@ class NotebookFailed(RuntimeError):
             lines.append(f"The executed copy with the error is at {self.saved}")
         lines.append("Reports already written were left as they were.")
         return "\n".join(lines)
-
-
-@dataclass
-class NotebookRun:
-    """One executed notebook and what it produced (paths relative to the output folder)."""
-
-    stem: str
-    source: str
-    title: str
-    seconds: float
-    executed: str
-    html: str
-    images: list[str] = field(default_factory=list)
-    featured: list[str] = field(default_factory=list)
-    findings: dict[str, dict[str, Any]] = field(default_factory=dict)
-    headings: list[tuple[str, str]] = field(default_factory=list)  # (text, href from the index)
-
-
-@dataclass
-class ReportResult:
-    """Everything the index shows about one run."""
-
-    input: dict[str, Any]
-    machine: dict[str, Any]
-    started: str
-    quick: bool
-    with_code: bool
-    notebooks_dir: str
-    out_dir: str
-    runs: list[NotebookRun] = field(default_factory=list)
-    seconds: float = 0.0
-
-    def to_json(self) -> str:
-        """The run as JSON (saved as run.json next to index.html)."""
-        return json.dumps(asdict(self), indent=2, default=str)
 
 
 def machine_info() -> dict[str, Any]:
@@ -540,15 +505,6 @@ def run_notebook(
     )
 
 
-def last_times(out_dir: str | os.PathLike, quick: bool) -> dict[str, float]:
-    """Seconds per notebook of the last run of the same mode in `out_dir` (empty if none)."""
-    try:
-        previous = load_result(out_dir)
-    except (OSError, ValueError, TypeError):
-        return {}
-    return {r.stem: r.seconds for r in previous.runs} if previous.quick == quick else {}
-
-
 def _expected(stem: str, remaining: list[Path], last: dict[str, float]) -> str:
     """ ": about 136 s (last run), all done about 14:02" when the last run timed these notebooks."""
     if stem not in last:
@@ -556,16 +512,6 @@ def _expected(stem: str, remaining: list[Path], last: dict[str, float]) -> str:
     rest = sum(last.get(p.stem, 0.0) for p in remaining)
     done = datetime.now().astimezone() + timedelta(seconds=rest)
     return f": about {last[stem]:.0f} s (last run); report done about {done:%H:%M}"
-
-
-def load_result(out_dir: str | os.PathLike) -> ReportResult:
-    """The ReportResult an earlier run saved as run.json in `out_dir` (FileNotFoundError if none)."""
-    data = json.loads((Path(out_dir) / "run.json").read_text(encoding="utf-8"))
-    runs = [
-        NotebookRun(**{**r, "headings": [tuple(h) for h in r.get("headings", [])]})
-        for r in data.pop("runs", [])
-    ]
-    return ReportResult(**data, runs=runs)
 
 
 def run_report(
@@ -579,8 +525,12 @@ def run_report(
     timeout: float | None = None,
     progress: bool = True,
     log: Callable[[str], None] = print,
+    compare: str | os.PathLike | None = None,
 ) -> ReportResult:
-    """Execute every notebook in name order on one input and write the reports and index.html."""
+    """Execute every notebook in name order on one input and write the reports and index.html.
+
+    With `compare` (an earlier report folder) a compare.html page says what changed since then.
+    """
     from workbench.report.index import render_index
 
     started = time.perf_counter()
@@ -624,5 +574,17 @@ def run_report(
         result.runs.append(run)
     result.seconds = round(time.perf_counter() - started, 2)
     atomic_write_text(out / "run.json", result.to_json())
+    if compare is not None:
+        from workbench.report.compare import compare_runs, render_compare
+        from workbench.report.index import CSS
+
+        comparison = compare_runs(compare, out)
+        atomic_write_text(out / "compare.html", render_compare(comparison, CSS))
+        result.compared = {
+            "old": str(Path(compare).resolve()),
+            "headline": comparison.headline(),
+            "page": "compare.html",
+        }
+        atomic_write_text(out / "run.json", result.to_json())
     atomic_write_text(out / "index.html", render_index(result))
     return result
