@@ -88,7 +88,8 @@ def quick_report(tmp_path_factory):
     """`workbench report --quick` on the default sample: executes every notebook once."""
     out = tmp_path_factory.mktemp("reports")
     before = {"size": INPUT.stat().st_size, "sha256": sha256_file(INPUT)}
-    args = [str(INPUT), "--out", str(out), "--quick", "--notebooks", str(NOTEBOOKS_DIR)]
+    args = [str(INPUT), "--out", str(out), "--quick", "--single-file"]
+    args += ["--notebooks", str(NOTEBOOKS_DIR)]
     proc = workbench("report", *args)
     (out / "input-before-run.json").write_text(json.dumps(before))
     return proc, out
@@ -194,7 +195,8 @@ def test_report_in_a_real_browser(quick_report, browser) -> None:
     proc, out = quick_report
     assert proc.returncode == 0, proc.stderr
     index = out / "index.html"
-    pages = [index] + sorted({p for p in local_links(index) if p.suffix == ".html"})
+    single = out / "report.html"
+    pages = [index, single] + sorted({p for p in local_links(index) if p.suffix == ".html"})
     assert len(pages) > len(SECTIONS)
     seen = {}
     for page in pages:
@@ -218,6 +220,11 @@ def test_report_in_a_real_browser(quick_report, browser) -> None:
             )
         missing = MISSING_CELL.search(visible)
         assert not missing, (where, visible[max(0, missing.start() - 120) :][:200])
+    # the single file: no page or image outside it, and its answer links land inside it
+    alone = parse(single.read_text())
+    assert not [h for h in alone.links if h.startswith("html/") or h.startswith("img/")]
+    one = seen[single.as_uri()]
+    assert one.links and all(lands(h, one.ids) for h in one.links if "#" in h), one.links
     answers = seen[index.as_uri()]
     assert "Answers to the team's questions" in answers.text
     assert len(answers.links) >= 4, answers.links

@@ -45,6 +45,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="an earlier report folder: add compare.html, what changed since then "
         "(entries, keys, damage, schema, verdicts)",
     )
+    p.add_argument(
+        "--single-file",
+        action="store_true",
+        help="also write report.html: the index and every page in one self-contained file",
+    )
     p.add_argument("--kernel", default="python3", help="Jupyter kernel name (default python3)")
     p.add_argument("--timeout", type=float, default=None, help="per-cell timeout in seconds")
     p.set_defaults(func=run)
@@ -72,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             log=lambda msg: print(msg, flush=True),
             compare=args.compare,
+            single_file=args.single_file,
         )
     except NotebookFailed as exc:
         print(f"\nerror: {exc.describe()}", file=sys.stderr)
@@ -81,5 +87,7 @@ def run(args: argparse.Namespace) -> int:
         return fail("report", str(exc))
     index = Path(result.out_dir) / "index.html"
     print(f"Wrote {index} ({len(result.runs)} notebooks)")
+    if args.single_file:
+        print(f"Wrote {index.parent / 'report.html'} (one self-contained file)")
     print(f"Total time: {time.perf_counter() - started:.1f} s")
     return 0

@@ -155,7 +155,7 @@ def finding(inp: TimelineInputs, rows: list[dict[str, Any]]) -> dict[str, Any]:
         else "the trace writes faster than the app does, so dual-write is shorter than it will be",
         "next": ""
         if given
-        else "rerun with the app's real write rate: workbench rehearse FILE --write-rate W",
+        else "rerun with the app's real write rate: `workbench rehearse FILE --write-rate W`",
         "seconds_by_scale": {f"{s}x": round(total(s), 1) for s in scales},
     }
 

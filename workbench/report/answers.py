@@ -118,7 +118,7 @@ def _performance(c: _Ctx) -> Answer:
         " ".join(parts),
         "these are not the Clojure app's figures: no JVM-native benchmark in this run",
         tuple(c.link("benchmark", "success metrics") or c.link("benchmark")),
-        "measure the app's own stack: workbench bench FILE --engine jvm",
+        "measure the app's own stack: `workbench bench FILE --engine jvm`",
     )
 
 
@@ -180,7 +180,7 @@ def _evolution(c: _Ctx) -> Answer:
         sentence,
         "reasoned from the schema diff, not applied to a real Datalevin database in this run",
         tuple(c.link("schema", "diff") or c.link("schema")),
-        "apply the changes to a real Datalevin database: workbench evolve --data FILE",
+        "apply the changes to a real Datalevin database: `workbench evolve --data FILE`",
     )
 
 

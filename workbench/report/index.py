@@ -69,7 +69,7 @@ SECTIONS: tuple[Section, ...] = (
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1d2329;
- background:#f6f7f9;line-height:1.45}
+ background:#f6f7f9;line-height:1.45;font-size:16px} a{color:#0b57d0;text-decoration:underline}
 header{background:#23395d;color:#fff;padding:20px 32px}
 header h1{margin:0 0 4px;font-size:1.6em} header p{margin:0;opacity:.85}
 main{max-width:1180px;margin:0 auto;padding:16px 32px 48px}
@@ -324,6 +324,11 @@ def _css_status(status: str) -> str:
     return {"needs attention": "attention", "not measured": "not-measured"}.get(status, status)
 
 
+def _code(html: str) -> str:
+    """`text` (already escaped) as <code>text</code>: answers name commands that way."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html)
+
+
 def render_answers(result: Any) -> str:
     """The first screen: one block per question of the team, with a badge and evidence links."""
     findings: dict[str, Any] = {}
@@ -344,14 +349,14 @@ def render_answers(result: Any) -> str:
         blocks.append(
             f'<div class="answer {css}" id="answer-{escape(a.key)}">'
             f'<h3>{escape(a.question)} <span class="badge {css}">{escape(a.status)}</span></h3>'
-            f"<p>{escape(a.sentence)}</p>"
-            + (f'<p class="why">Why this badge: {escape(a.why)}.</p>' if a.why else "")
+            f"<p>{_code(escape(a.sentence))}</p>"
+            + (f'<p class="why">Why this badge: {_code(escape(a.why))}.</p>' if a.why else "")
             + (f'<p class="evidence">Evidence: {links}</p>' if links else "")
             + "</div>"
         )
     return (
         '<section id="answers"><h2>Answers to the team\'s questions</h2>'
-        f'<p class="next {_css_status(status)}" id="next-step">{escape(step)}</p>'
+        f'<p class="next {_css_status(status)}" id="next-step">{_code(escape(step))}</p>'
         f'<div class="answers">{"".join(blocks)}</div></section>'
     )
 

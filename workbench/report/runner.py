@@ -526,10 +526,12 @@ def run_report(
     progress: bool = True,
     log: Callable[[str], None] = print,
     compare: str | os.PathLike | None = None,
+    single_file: bool = False,
 ) -> ReportResult:
     """Execute every notebook in name order on one input and write the reports and index.html.
 
-    With `compare` (an earlier report folder) a compare.html page says what changed since then.
+    With `compare` (an earlier report folder) a compare.html page says what changed since then;
+    with `single_file`, report.html holds the index and every page in one self-contained file.
     """
     from workbench.report.index import render_index
 
@@ -587,4 +589,8 @@ def run_report(
         }
         atomic_write_text(out / "run.json", result.to_json())
     atomic_write_text(out / "index.html", render_index(result))
+    if single_file:
+        from workbench.report.single import write_single_file
+
+        write_single_file(out)
     return result
