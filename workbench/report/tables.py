@@ -96,6 +96,12 @@ def table_html(
         link = (
             f'<p class="wb-csv"><a href="{escape(csv_href)}">CSV: all {len(frame):,} rows</a></p>'
         )
+    if top <= 0 and rest > 0:  # folded whole: the caption is the summary
+        shown = ""
+        more = more.replace(
+            f"<summary>{rest:,} more rows</summary>",
+            f"<summary>{escape(caption or 'Table')}: {rest:,} rows</summary>",
+        )
     if frame.empty:
         shown = f'<p class="wb-empty">{escape(caption or "Table")}: no rows.</p>'
     return f'<div class="wb-table-block">{shown}{more}{link}</div>'
