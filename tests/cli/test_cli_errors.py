@@ -241,3 +241,24 @@ def test_damage_is_reported_and_strict_fails(tmp_path, capsys, command) -> None:
     d = fatal[0]
     assert f"{DAMAGED}:{d.line}:{d.column}: " in err
     assert main(argv + ["--strict"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "listed"),
+    [
+        ("#:review{:davidwu/x 1, :y 2}", ":1:10: qualified-key-in-nsmap: "),
+        ("#:presence{::s1 {:a 1}, :s2 {:b 2}}", ":1:12: colon-name-in-nsmap: "),
+        ("{::davidwu/x 1, :davidwu/y 2}", ":1:2: invalid-token (auto-resolved): "),
+    ],
+)
+def test_inspect_lists_key_damage(tmp_path, capsys, text, listed) -> None:
+    path = tmp_path / "m.edn"
+    path.write_text(text)
+    assert main(["inspect", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "no damage found" not in out
+    line = next(x for x in out.splitlines() if x.startswith(f"{path}:1:"))
+    assert listed in line
+    key = {":1:10": " key :davidwu/x", ":1:12": " key :presence/:s1", ":1:2:": " key ::davidwu/x"}
+    assert next(v for k, v in key.items() if k in listed) in line
+    assert path.read_text() == text
