@@ -6,6 +6,7 @@ holding the sha256 of each file; restore refuses a backup whose checksum does no
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -117,27 +118,81 @@ def backup_lmdb(source: Any, dest: str | os.PathLike) -> BackupInfo:
     return info
 
 
+def _backup_file(backup: Path, kind: str) -> tuple[Path, str]:
+    """The one data file of a backup and the sha256 its manifest holds for it."""
+    info = read_manifest(backup)
+    if info.kind != kind:
+        raise BackupError(f"{backup}: a {info.kind} backup, not an {kind} one")
+    name = "data.mdb" if kind == "lmdb" else backup.name
+    digest = info.files.get(name)
+    if digest is None:
+        raise BackupError(f"{backup}: the manifest lists no {name}")
+    f = backup / name if kind == "lmdb" else backup
+    if not f.exists():
+        raise BackupError(f"{f}: missing from backup")
+    return f, digest
+
+
+def _mismatch(f: Path, digest: str, actual: str) -> BackupError:
+    return BackupError(
+        f"{f}: checksum mismatch (manifest {digest[:12]}..., file {actual[:12]}...); "
+        "nothing was restored"
+    )
+
+
+def _verified_bytes(f: Path, digest: str) -> bytes:
+    """The file's bytes, read once and checked against digest: the bytes a restore writes."""
+    data = f.read_bytes()
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != digest:
+        raise _mismatch(f, digest, actual)
+    return data
+
+
+def _copy_verified(f: Path, digest: str, out: Path, chunk: int = 4 << 20) -> None:
+    """Copy f to out (fsync'd), hashing the very bytes written; raise (out removed) on mismatch."""
+    h = hashlib.sha256()
+    try:
+        with open(f, "rb") as src, open(out, "wb") as dst:
+            while block := src.read(chunk):
+                h.update(block)
+                dst.write(block)
+            dst.flush()
+            os.fsync(dst.fileno())
+        if h.hexdigest() != digest:
+            raise _mismatch(f, digest, h.hexdigest())
+    except BaseException:
+        out.unlink(missing_ok=True)
+        raise
+
+
 def restore_lmdb(
     backup: str | os.PathLike, dest: str | os.PathLike, *, subdir: bool = True
 ) -> Path:
-    """Verify a compact LMDB backup, then put it in place of `dest` (the store must be closed)."""
-    verify_backup(backup)
+    """Put a compact LMDB backup in place of `dest` (the store must be closed).
+
+    The backup's bytes are hashed as they are copied beside `dest` and only those bytes, once
+    they match the manifest, replace it: a corrupt backup, or one that changes during the
+    restore, is refused with `dest` left byte-identical.
+    """
+    f, digest = _backup_file(Path(backup), "lmdb")
     dest = Path(dest)
-    data = Path(backup) / "data.mdb"
     if subdir:
         tmp = dest.with_name(f".{dest.name}.restore-{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        shutil.copyfile(data, tmp / "data.mdb")
-        with open(tmp / "data.mdb", "rb+") as fh:
-            os.fsync(fh.fileno())
+        try:
+            _copy_verified(f, digest, tmp / "data.mdb")
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
         old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
         if dest.exists():
             os.replace(dest, old)
         os.replace(tmp, dest)
         shutil.rmtree(old, ignore_errors=True)
     else:
-        atomic_write_bytes(dest, data.read_bytes())
+        atomic_write_bytes(dest, _verified_bytes(f, digest))
         Path(str(dest) + "-lock").unlink(missing_ok=True)
     return dest
 
@@ -148,8 +203,6 @@ def backup_edn(path: str | os.PathLike, dest: str | os.PathLike) -> BackupInfo:
     src, dest = Path(path), Path(dest)
     before = sha256_file(src)
     data = src.read_bytes()
-    import hashlib
-
     if hashlib.sha256(data).hexdigest() != before:
         raise BackupError(f"{src}: file changed while it was copied")
     atomic_write_bytes(dest, data)
@@ -170,13 +223,12 @@ def backup_edn(path: str | os.PathLike, dest: str | os.PathLike) -> BackupInfo:
 
 
 def restore_edn(backup: str | os.PathLike, dest: str | os.PathLike) -> Path:
-    """Verify an EDN backup's checksum and write it atomically to `dest`."""
-    info = verify_backup(backup)
-    data = Path(backup).read_bytes()
-    atomic_write_bytes(dest, data)
-    if sha256_file(dest) != info.files[Path(backup).name]:
-        raise BackupError(f"{dest}: restored file does not match the backup checksum")
-    return Path(dest)
+    """Write an EDN backup atomically to `dest`: its bytes are read once, checked, then written.
+
+    A backup that fails its checksum is refused before anything is written (`dest` untouched).
+    """
+    f, digest = _backup_file(Path(backup), "edn")
+    return atomic_write_bytes(dest, _verified_bytes(f, digest))
 
 
 @dataclass
