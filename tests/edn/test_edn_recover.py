@@ -87,7 +87,7 @@ def _check(text: str, ok: list[tuple], diags: list[tuple]) -> None:
     lines = text.split("\n")
     for e in entries:  # byte spans and positions are exact
         piece = data[e.offset : e.offset + e.length].decode()
-        assert identical(edn.loads_all(piece), [e.key, e.value])
+        assert identical(edn.loads_all(piece, regex="keep"), [e.key, e.value])
         assert lines[e.line - 1][e.column - 1 :].startswith(e.key_text)
     for d in got:
         assert d.offset == len(text[: _index(text, d.line, d.column)].encode())

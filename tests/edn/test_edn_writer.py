@@ -93,7 +93,7 @@ from workbench.edn import (
 )
 def test_printed_forms(value: object, text: str) -> None:
     assert dumps(value) == text
-    back = loads(text)
+    back = loads(text, regex="keep")  # the workbench reads its own #"..." back
     if type(value) in (list, tuple, set, FrozenMap):
         return  # written as their EDN equivalents, read back as Vector/frozenset/dict
     assert identical(back, value)

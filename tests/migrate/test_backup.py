@@ -174,3 +174,80 @@ def test_backup_changing_during_restore_never_reaches_destination(
         assert restored == verified  # restored: exactly the bytes that matched
     monkeypatch.undo()
     assert state["reads"] >= 1 and data.read_bytes() != verified  # the backup did change
+
+
+# ------------------------------------------------------------- files written for the app
+DAMAGED = Path(__file__).resolve().parents[2] / "data-samples" / "memory-damaged.edn"
+
+
+def _salvaged() -> dict:
+    from workbench import load_memory
+
+    return load_memory(DAMAGED).as_dict()  # keeps #"regex", #object[...], records (flagged)
+
+
+def test_export_refuses_values_the_app_cannot_read(tmp_path) -> None:
+    from workbench.migrate.backup import UnreadableValuesError, export_edn
+
+    data = _salvaged()
+    bad = sorted(edn.printed(k) for k, v in data.items() if edn.app_unreadable(v))
+    assert bad  # the sample holds some
+    out = tmp_path / "export.edn"
+    with pytest.raises(UnreadableValuesError) as exc:
+        export_edn(data, out)
+    assert sorted(exc.value.keys) == bad and "--drop-unreadable" in str(exc.value)
+    assert not out.exists() and list(tmp_path.iterdir()) == []  # nothing written
+    info = export_edn(data, out, drop_unreadable=True)
+    assert info.dropped == bad and info.verified and info.entries == len(data) - len(bad)
+    assert edn.loads(out.read_text(), unknown_tags="error")  # strict: what the app reads
+
+
+def test_app_unreadable_names_what_clojure_edn_refuses() -> None:
+    value = edn.loads(
+        '{:a [1 {:b #{#"x+"}}] :c #inst "2026-01-01" :d #uuid "1-1-1-1-1"}', regex="keep"
+    )
+    assert edn.app_unreadable(value) == '#"regex"'
+    assert edn.app_unreadable(edn.loads('[#object [a 1 "b"]]')) == "#object"
+    assert edn.app_unreadable(edn.loads("{:x #my.ns.Rec{:a 1}}")) == "#my.ns.Rec"
+    assert edn.app_unreadable(edn.loads('{:c #inst "2026-01-01" :d [1 (2)]}')) is None
+    deep = edn.loads("[" * 5000 + '#"x"' + "]" * 5000, regex="keep")
+    assert edn.app_unreadable(deep) == '#"regex"'  # iterative
+
+
+@pytest.mark.datalevin
+def test_files_written_for_the_app_read_back_with_clojure_edn(dl, tmp_path) -> None:
+    """clojure.edn/read-string (the app's reader, in the session JVM) reads every written file,
+    and agrees with the strict Python reader on #"re" and octal escapes."""
+    from workbench.migrate.backup import export_edn
+    from workbench.stores.datalevin.bridge import clj
+
+    c = clj()
+    c.attach_thread()
+    c.var("clojure.core", "require").invoke(c.read("clojure.edn"))
+    read_string = c.var("clojure.edn", "read-string")
+    count = c.var("clojure.core", "count")
+
+    def app_reads(text: str) -> object:
+        return read_string.invoke(c.JString(text))
+
+    data = _salvaged()
+    exp = export_edn(data, tmp_path / "export.edn", drop_unreadable=True)
+    text = (tmp_path / "export.edn").read_text(encoding="utf-8")
+    assert int(count.invoke(app_reads(text))) == exp.entries
+    clean = tmp_path / "clean.edn"
+    clean.write_text(text, encoding="utf-8")
+    backup_edn(clean, tmp_path / "bk" / "memory.edn")
+    restored = restore_edn(tmp_path / "bk" / "memory.edn", tmp_path / "restored.edn")
+    for f in (tmp_path / "bk" / "memory.edn", restored):
+        assert int(count.invoke(app_reads(f.read_text(encoding="utf-8")))) == exp.entries
+    # without dropping, the salvaged values print as text the app refuses: the refusal is right
+    bad = next(v for v in data.values() if edn.app_unreadable(v) == '#"regex"')
+    with pytest.raises(Exception, match="dispatch|No reader"):
+        app_reads(edn.dumps(bad))
+    for strict in ('#"a+"', '"\\0800"', '"\\0080"', '"\\2and"'):
+        with pytest.raises(Exception):  # noqa: B017 - a Java exception through JPype
+            app_reads(strict)
+        with pytest.raises(edn.EdnSyntaxError):
+            edn.loads(strict)
+    for ok in ('"\\0 x"', '"\\12;"', '"\\0123"', '"\\7,"'):
+        assert str(app_reads(ok)) == edn.loads(ok)

@@ -93,7 +93,8 @@ def _edn_encode(value: Any) -> bytes:
 
 
 def _edn_decode(data: bytes | memoryview) -> Any:
-    return edn.loads(bytes(data).decode("utf-8"), source="<lmdb value>")
+    # a salvaged value may hold a #"regex" (kept, flagged): stored values read back as written
+    return edn.loads(bytes(data).decode("utf-8"), source="<lmdb value>", regex="keep")
 
 
 # ------------------------------------------------------------------------------------ binary

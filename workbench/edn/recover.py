@@ -157,7 +157,7 @@ class _Salvage:
     ) -> None:
         self.doc = doc
         self.progress = progress
-        self.reader = _Reader(source, tags, "keep")
+        self.reader = _Reader(source, tags, "keep", regex="keep")
         self.reader.found = []
         self.diags = diags
         self.entries: list[MapEntry] = []

@@ -11,7 +11,7 @@ import json
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,19 @@ from workbench.io import atomic_write_bytes, atomic_write_text, sha256_file
 
 class BackupError(RuntimeError):
     """A backup is missing, incomplete or fails its checksum."""
+
+
+class UnreadableValuesError(BackupError, ValueError):
+    """An EDN file for the app would hold values the app's reader refuses (.keys lists them)."""
+
+    def __init__(self, path: Any, problems: list[tuple[str, str]]) -> None:
+        self.keys = [k for k, _ in problems]
+        shown = ", ".join(f"{k} ({why})" for k, why in problems[:10])
+        more = f" and {len(problems) - 10} more" if len(problems) > 10 else ""
+        super().__init__(
+            f"{path}: {len(problems)} entries hold values the app's reader (clojure.edn) refuses: "
+            f"{shown}{more}; nothing was written: drop them with --drop-unreadable"
+        )
 
 
 @dataclass
@@ -241,20 +254,34 @@ class ExportInfo:
     sha256: str
     verified: bool
     seconds: float
+    dropped: list[str] = field(default_factory=list)  # printed keys left out (--drop-unreadable)
 
 
-def export_edn(items: Any, path: str | os.PathLike, *, verify: bool = True) -> ExportInfo:
-    """Write a store (or dict) as one EDN map, atomically; verify it reads back identical."""
+def export_edn(
+    items: Any, path: str | os.PathLike, *, verify: bool = True, drop_unreadable: bool = False
+) -> ExportInfo:
+    """Write a store (or dict) as one EDN map the app can read, atomically; verify it reads back.
+
+    Entries whose value the app's reader refuses (`#"regex"`, `#object[...]`, records: kept by
+    the salvaging loader) make it raise UnreadableValuesError listing them, before anything is
+    written; with drop_unreadable they are left out and listed in ExportInfo.dropped.
+    """
     from workbench.migrate.modes import is_reserved
 
     t0 = time.perf_counter()
     pairs = items.items() if hasattr(items, "items") else items
     data = {k: v for k, v in pairs if not is_reserved(k)}
+    problems = [(edn.printed(k), why) for k, v in data.items() if (why := edn.app_unreadable(v))]
+    if problems and not drop_unreadable:
+        raise UnreadableValuesError(path, problems)
+    dropped = {k for k, _ in problems}
+    if dropped:
+        data = {k: v for k, v in data.items() if edn.printed(k) not in dropped}
     text = edn.dumps(data, pr_str=True)
     target = atomic_write_text(path, text)
     verified = False
     if verify:
-        back = edn.load(target)
+        back = edn.load(target)  # strict: what the app reads
         if not edn.identical(back, data):
             bad = [
                 edn.dumps(k) for k in data if k not in back or not edn.identical(back[k], data[k])
@@ -270,4 +297,5 @@ def export_edn(items: Any, path: str | os.PathLike, *, verify: bool = True) -> E
         sha256_file(target),
         verified,
         time.perf_counter() - t0,
+        sorted(dropped),
     )
