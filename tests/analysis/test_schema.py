@@ -107,6 +107,24 @@ def test_inference_decisions_with_reasons():
     assert K("learning", "pattern") not in a
 
 
+@pytest.mark.parametrize("one_set", [True, False])
+def test_a_set_mixing_iso_dates_and_other_strings_is_not_typed_as_time(one_set):
+    # #{"2026-01-01T..." "tag0"}: mixed in one set, or ISO-only sets beside plain ones
+    if one_set:
+        tags = [frozenset({"2026-01-01T00:00:00Z", f"tag{i}"}) for i in range(4)]
+    else:
+        tags = [frozenset({ISO}), frozenset({"2026-01-02T00:00:00.000Z"})] + [
+            frozenset({f"tag{i}"}) for i in range(2)
+        ]
+    ents = [learning(i, {K("learning", "tags"): t}) for i, t in enumerate(tags)]
+    a = infer_schema(ents).attributes[K("learning", "tags")]
+    assert a.value_type == "db.type/string" and a.cardinality == "many", a
+    assert "ISO" not in a.reason
+    # all ISO strings: epoch-ms longs (the rule the mixed case must not trigger)
+    iso_only = [learning(i, {K("learning", "tags"): frozenset({ISO})}) for i in range(3)]
+    assert infer_schema(iso_only).attributes[K("learning", "tags")].value_type == "db.type/long"
+
+
 def test_attribute_names_over_511_bytes_stay_in_the_blob():
     long_kw = K("learning", "x" * 520)
     ents = [learning(i, {long_kw: i}) for i in range(3)]

@@ -241,3 +241,70 @@ def test_damage_is_reported_and_strict_fails(tmp_path, capsys, command) -> None:
     d = fatal[0]
     assert f"{DAMAGED}:{d.line}:{d.column}: " in err
     assert main(argv + ["--strict"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "listed"),
+    [
+        ("#:review{:davidwu/x 1, :y 2}", ":1:10: qualified-key-in-nsmap: "),
+        ("#:presence{::s1 {:a 1}, :s2 {:b 2}}", ":1:12: colon-name-in-nsmap: "),
+        ("{::davidwu/x 1, :davidwu/y 2}", ":1:2: invalid-token (auto-resolved): "),
+    ],
+)
+def test_inspect_lists_key_damage(tmp_path, capsys, text, listed) -> None:
+    path = tmp_path / "m.edn"
+    path.write_text(text)
+    assert main(["inspect", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "no damage found" not in out
+    line = next(x for x in out.splitlines() if x.startswith(f"{path}:1:"))
+    assert listed in line
+    key = {":1:10": " key :davidwu/x", ":1:12": " key :presence/:s1", ":1:2:": " key ::davidwu/x"}
+    assert next(v for k, v in key.items() if k in listed) in line
+    assert path.read_text() == text
+
+
+def test_damage_is_recorded_in_the_output_files(tmp_path, capsys) -> None:
+    import csv
+
+    from workbench import load_memory
+    from workbench.analysis.schema.model import Schema
+
+    fatal = [d for d in load_memory(DAMAGED).diagnostics if d.kind != "empty"]
+    assert main(["profile", str(DAMAGED), "--out", str(tmp_path / "p"), "--no-plots"]) == 0
+    rows = list(csv.DictReader((tmp_path / "p" / "damage.csv").open()))
+    assert [(int(r["line"]), int(r["column"]), r["file"]) for r in rows] == [
+        (d.line, d.column, str(DAMAGED)) for d in fatal
+    ]
+    out = tmp_path / "s.edn"
+    argv = ["schema", str(DAMAGED), "--out", str(out), "--reports", str(tmp_path / "r")]
+    assert main(argv) == 0
+    text = out.read_text()
+    assert text.startswith(f";; {DAMAGED}: {len(fatal)} damage(s)")
+    assert f"{DAMAGED}:{fatal[0].line}:{fatal[0].column}: " in text.splitlines()[1]
+    assert Schema.from_edn(text).attributes  # the comments do not disturb the schema
+    assert len(list(csv.DictReader((tmp_path / "r" / "damage.csv").open()))) == len(fatal)
+    # a clean file: no comment, a header-only damage table
+    clean = tmp_path / "clean.edn"
+    clean.write_text(CLEAN)
+    assert main(["schema", str(clean), "--out", str(tmp_path / "c.edn")]) == 0
+    assert not (tmp_path / "c.edn").read_text().startswith(";;")
+    assert main(["profile", str(clean), "--out", str(tmp_path / "cp"), "--no-plots"]) == 0
+    assert len((tmp_path / "cp" / "damage.csv").read_text().splitlines()) == 1
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("command", ["profile", "schema", "bench", "rehearse", "report"])
+def test_a_failed_run_leaves_no_empty_out_folder_it_created(tmp_path, capsys, command) -> None:
+    src = tmp_path / "v.edn"
+    src.write_text("[1 2]")  # a vector: refused after --out is checked (and created)
+    made = tmp_path / "new" / "nested"
+    out = made / "s.edn" if command == "schema" else made
+    assert main(_out_argv(command, src, out)) == 2
+    assert not (tmp_path / "new").exists()
+    kept = tmp_path / "existing"  # a folder that was there before is left alone
+    kept.mkdir()
+    out = kept / "s.edn" if command == "schema" else kept
+    assert main(_out_argv(command, src, out)) == 2
+    assert kept.is_dir() and not any(kept.iterdir())
+    capsys.readouterr()

@@ -353,3 +353,17 @@ def test_c_hook_refuses_what_the_python_hook_refuses_and_can_be_switched_off():
         assert get_codec("binary").decode(get_codec("binary").encode(edn.kw(":x"))) is edn.kw(":x")
     finally:
         assert codecs.use_speedups(True) is True
+
+
+def test_json_codec_past_the_recursion_limit() -> None:
+    import sys
+
+    from workbench import edn as _edn
+    from workbench.codecs import get_codec
+
+    n = sys.getrecursionlimit() + 500
+    v = _edn.loads("{:deep " + "[" * n + "{:k 1}" + "]" * n + "}")
+    c = get_codec("json")
+    back = c.decode(c.encode(v))
+    assert _edn.dumps(back) == _edn.dumps(v)  # (== on the values would recurse)
+    assert sys.getrecursionlimit() == n - 500  # restored

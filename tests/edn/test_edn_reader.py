@@ -390,8 +390,8 @@ def test_unknown_tags_error_mode() -> None:
         loads("[1 #my/tag 5]", unknown_tags="error")
     with pytest.raises(EdnSyntaxError, match="not EDN"):
         loads('#"a+"', unknown_tags="error")
-    assert loads('#"a\\d+"') == Tagged(edn.REGEX_TAG, "a\\d+")
-    assert edn.dumps(loads('[#"a\\d+" 1]')) == '[#"a\\d+" 1]'
+    assert loads('#"a\\d+"', regex="keep") == Tagged(edn.REGEX_TAG, "a\\d+")
+    assert edn.dumps(loads('[#"a\\d+" 1]', regex="keep")) == '[#"a\\d+" 1]'
     assert loads('#inst "2020"', unknown_tags="error").text == "2020"
 
 
@@ -557,3 +557,43 @@ def test_value_types_are_immutable_and_hashable() -> None:
         Char("😀")
     with pytest.raises(TypeError):
         Tagged("x", 1)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("text", ['#"a+"', '[1 #"a+"]', '{:k #"x\\d"}', '#{#"a"}'])
+def test_strict_loads_refuses_regex_like_clojure_edn(text) -> None:
+    with pytest.raises(EdnSyntaxError, match="Regex literals"):
+        loads(text)
+    with pytest.raises(EdnSyntaxError, match="Regex literals"):
+        edn.loads_all(text + " 1")
+    assert edn.dumps(loads(text, regex="keep")) == text  # the workbench's own stored values
+    with pytest.raises(EdnSyntaxError):  # "keep" does not override unknown_tags="error"
+        loads(text, regex="keep", unknown_tags="error")
+
+
+@pytest.mark.parametrize(
+    ("text", "bad"),
+    [('"\\0800"', "8"), ('"\\0080"', "8"), ('"\\2and"', "a"), ('"x\\19y"', "9")],
+)
+def test_octal_escape_followed_by_a_non_octal_constituent_is_an_error(text, bad) -> None:
+    with pytest.raises(EdnSyntaxError, match=f"Invalid digit '{bad}'") as exc:
+        loads(text)
+    assert exc.value.column == text.index("\\") + 1
+    with pytest.raises(EdnSyntaxError, match="Invalid digit"):
+        loads("[:a " + text + "]")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ('"\\0"', "\0"),
+        ('"\\0 x"', "\0 x"),
+        ('"\\7,"', "\x07,"),
+        ('"\\01\\n"', "\x01\n"),
+        ('"\\12;"', "\n;"),
+        ('"\\0123"', "\n3"),  # three digits: the fourth is plain text
+        ('"\\377a"', "\xffa"),
+        ('"\\0("', "\0("),
+    ],
+)
+def test_octal_escapes_clojure_edn_accepts(text, value) -> None:
+    assert loads(text) == value

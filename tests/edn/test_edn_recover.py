@@ -87,7 +87,7 @@ def _check(text: str, ok: list[tuple], diags: list[tuple]) -> None:
     lines = text.split("\n")
     for e in entries:  # byte spans and positions are exact
         piece = data[e.offset : e.offset + e.length].decode()
-        assert identical(edn.loads_all(piece), [e.key, e.value])
+        assert identical(edn.loads_all(piece, regex="keep"), [e.key, e.value])
         assert lines[e.line - 1][e.column - 1 :].startswith(e.key_text)
     for d in got:
         assert d.offset == len(text[: _index(text, d.line, d.column)].encode())
@@ -130,7 +130,7 @@ DAMAGE = {
         "::davidwu/old-id-1 {:a 1}",
         "invalid-token",
         "::davidwu/old-id-1",
-        kw("davidwu/old-id-1"),
+        Keyword(":davidwu", "old-id-1"),  # as written: :davidwu/old-id-1 is another key
         None,
     ),
     "empty-name": (
@@ -434,12 +434,68 @@ def test_odd_forms_trailing_text_and_not_a_map() -> None:
 def test_namespaced_top_level_map_and_key_text() -> None:
     text = "#:review{:alex/x {:level 1}, :y 2, :_/z 3}"
     entries, diags = read_map_entries(text)
-    assert diags == []
     assert [(e.key, e.key_text) for e in entries] == [
-        (kw("alex/x"), ":alex/x"),  # reads as :alex/x, not :review/alex/x (memory flags this)
+        (kw("alex/x"), ":alex/x"),  # reads as :alex/x, not :review/alex/x: reported below
         (kw("review/y"), ":y"),
         (kw("z"), ":_/z"),
     ]
+    assert [(d.kind, d.line, d.column, d.key, d.text) for d in diags] == [
+        ("qualified-key-in-nsmap", 1, 10, kw("alex/x"), ":alex/x")
+    ]
+
+
+def test_qualified_keys_in_a_top_level_nsmap_are_damage_at_each_key() -> None:
+    text = "#:review{:davidwu/x 1,\n :y 2,\n  :alex/x {:a 1}, sym/b 3, :_/z 4}"
+    entries, diags = read_map_entries(text)
+    assert [e.key for e in entries] == [
+        kw("davidwu/x"),
+        kw("review/y"),
+        kw("alex/x"),
+        edn.sym("sym/b"),
+        kw("z"),
+    ]
+    assert [(d.kind, d.line, d.column, d.key) for d in diags] == [
+        ("qualified-key-in-nsmap", 1, 10, kw("davidwu/x")),
+        ("qualified-key-in-nsmap", 3, 3, kw("alex/x")),
+        ("qualified-key-in-nsmap", 3, 19, edn.sym("sym/b")),
+    ]
+    assert ":review/davidwu/x" in diags[0].reason  # the key the app wrote
+    # a plain map and a nested #:ns{} value are not this damage
+    assert read_map_entries("{:davidwu/x 1, :n #:review{:a 1}}")[1] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "key", "column"),
+    [
+        # a colon-led name inside #:presence{...}: printed from :presence/:s1
+        (
+            "#:presence{::s1 {:a 1}, :s2 {:b 2}}",
+            "colon-name-in-nsmap",
+            Keyword("presence", ":s1"),
+            12,
+        ),
+        (
+            "#:review{::davidwu/x 1, :y 2}",
+            "colon-name-in-nsmap",
+            Keyword("review", ":davidwu/x"),
+            10,
+        ),
+        # auto-resolved keywords are named as written, not as the valid key :davidwu/x
+        ("{::davidwu/x 1, :davidwu/x 2}", "invalid-token", Keyword(":davidwu", "x"), 2),
+        ("{::s1 1, :s1 2}", "invalid-token", Keyword(None, ":s1"), 2),
+    ],
+)
+def test_colon_led_keys_are_named_as_written(text, kind, key, column) -> None:
+    entries, diags = read_map_entries(text)
+    assert [(d.kind, d.line, d.column, d.key) for d in diags] == [(kind, 1, column, key)]
+    # printed as the file spells it: inside #:ns{...} with the map's namespace in front
+    spelled = (
+        diags[0].text
+        if kind == "invalid-token"
+        else f":{text[2 : text.index('{')]}/{diags[0].text[1:]}"
+    )
+    assert edn.printed(diags[0].key) == spelled
+    assert len(entries) == 1 and entries[0].key != key
 
 
 def test_bytes_input_offsets_and_invalid_utf8() -> None:

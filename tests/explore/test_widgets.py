@@ -80,6 +80,18 @@ def test_selection_shows_the_value_as_edn(mem) -> None:
     assert edn.identical(edn.loads(text), mem.entries[target].value)
 
 
+def test_pretty_print_past_the_recursion_limit() -> None:
+    import sys
+
+    n = sys.getrecursionlimit() + 500
+    v = edn.loads("{:deep " + "[" * n + "{:k 1}" + "]" * n + "}")
+    s = pretty(v, width=40)
+    assert edn.dumps(edn.loads(s)) == edn.dumps(v)  # (== on the values would recurse)
+    assert s.count("\n") == 0 and len(s) == len(edn.dumps(v))
+    wide = edn.Vector([edn.Vector(["x" * 50, "y" * 50])] * 2)
+    assert pretty(wide, width=40).count("\n") == 3  # the outer levels are still laid out
+
+
 def test_pretty_print_reads_back_and_wraps() -> None:
     v = {edn.Keyword("a", "b"): edn.Vector(["x" * 50, "y" * 50]), None: edn.List([frozenset({1})])}
     s = pretty(v, width=40)

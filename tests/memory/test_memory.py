@@ -96,10 +96,15 @@ def test_salvage_every_damage_at_once_and_twice(tmp_path) -> None:
     m = load_memory(path)
     _check_salvage(g, m)
     assert len([d for d in g.truth.damages if d.kind == "space-in-name"]) == 2
-    # each damage names the key the app meant (also for keys that cannot be valid EDN)
+    # each damage names the key the app meant (also for keys that cannot be valid EDN); an
+    # auto-resolved key as written (`::U/x`: `:U/x` is another, valid key)
     by_pos = {(d.line, d.column): d for d in m.diagnostics}
     for d in g.truth.damages:
-        assert by_pos[(d.line, d.column)].key == d.key, d
+        if d.kind == "auto-resolved":
+            assert edn.printed(by_pos[(d.line, d.column)].key) == d.text, d
+            assert by_pos[(d.line, d.column)].key != d.key
+        else:
+            assert by_pos[(d.line, d.column)].key == d.key, d
 
 
 def test_diagnostics_name_the_affected_key(tmp_path) -> None:

@@ -22,3 +22,32 @@ def test_depth_of_past_the_recursion_limit() -> None:
     assert int(frame.loc[frame["key"] == ":deep", "depth"].iloc[0]) == n
     assert depth_of(edn.loads("{:a [1 {:b #{2}}] :c 1}")) == 4
     assert depth_of(edn.loads("#foo [1 [2]]")) == 2 and depth_of(1) == 0
+
+
+def test_qualified_key_in_nsmap_is_damage_and_flags_its_entry() -> None:
+    m = memory_from_text("#:review{:davidwu/x 1, :y 2}")
+    assert m.damaged and m.app_readable  # the app reads it, as another key
+    assert [(d.kind, d.line, d.column) for d in m.diagnostics] == [
+        ("qualified-key-in-nsmap", 1, 10)
+    ]
+    flagged = {edn.printed(e.key): e.damage for e in m.entries}
+    assert flagged == {":davidwu/x": ("qualified-key-in-nsmap",), ":review/y": ()}
+    frame = m.to_frame()
+    assert frame.set_index("key")["damage"].to_dict() == {
+        ":davidwu/x": "qualified-key-in-nsmap",
+        ":review/y": "",
+    }
+    assert m.diagnostics_frame()["damage"].tolist() == ["qualified-key-in-nsmap"]
+    assert memory_from_text("#:review{:x 1}").damaged is False
+
+
+def test_kept_unreadable_value_flags_its_entry_and_strict_follows_the_app() -> None:
+    import pytest
+
+    m = memory_from_text('{:a 1, :r #"x+", :b 2}')
+    assert [e.damage for e in m.entries] == [(), ("regex",), ()]
+    assert not m.app_readable
+    with pytest.raises(edn.EdnSyntaxError):
+        memory_from_text('{:r #"x+"}', strict=True)
+    # clojure.edn reads a qualified key in #:ns{} (as another key): strict does not raise
+    assert memory_from_text("#:review{:davidwu/x 1}", strict=True).damaged

@@ -1,9 +1,8 @@
 """`workbench report --quick` on small and odd files (issue 13): every notebook must run.
 
-Notebooks 01-03 run on every file of the matrix; the full set (01-05, 04 alone takes ~90 s) runs
-on the one-entry clean map. The ~1,000-level nesting row is not here: notebook 01's explorer
-prints values with the recursive EDN writer (see the issue-13 notes); tests/memory covers
-Memory.to_frame() at that depth.
+Notebooks 01-03 run on every file of the matrix, including a value nested 1,000 levels deep
+(past Python's recursion limit: the explorer's pretty-printer lays out only the outer levels);
+the full set (01-05, 04 alone takes ~90 s) runs on the one-entry clean map.
 """
 
 from __future__ import annotations
@@ -27,6 +26,13 @@ MATRIX = {
     "no-learning-records": '{:projects/davidwu {"p1" {:project/id "p1" :project/name "n"}} '
     ":test-key 1}",
     "nsmap-only": '#:projects{:davidwu {"p1" {:project/id "p1"}}}',
+    "nested-1000-levels": "{:deep "
+    + "[" * 500
+    + "{:k " * 500
+    + "1"
+    + "}" * 500
+    + "]" * 500
+    + " :flat 1}",
 }
 
 

@@ -23,6 +23,7 @@ from workbench.cli import (
     schema,
     suites,
 )
+from workbench.cli import options as _options
 from workbench.cli.options import CliError, os_error_text
 
 #: Each module exposes add_parser(subparsers) and run(args) -> int; help lists them in this order.
@@ -59,6 +60,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args([a for a in argv if a != "--debug"])
     command = args.command
+    _options.CREATED.clear()
+    status = 1
+    try:
+        status = _run(args, command, debug)
+        return status
+    finally:
+        if status != 0:  # a failed run leaves no empty output folder it created
+            _options.remove_empty_created()
+        _options.CREATED.clear()
+
+
+def _run(args: argparse.Namespace, command: str, debug: bool) -> int:
+    """Run the command; turn failures into one error line and an exit status."""
     try:
         return int(args.func(args) or 0)
     except CliError as exc:

@@ -48,7 +48,13 @@ def run(args: argparse.Namespace) -> int:
     if not m.diagnostics:
         print("no damage found: the app can read this file")
         return 0
-    print(f"{len(m.diagnostics)} diagnostic(s): the app would fail to read this file")
+    if m.app_readable:
+        print(
+            f"{len(m.diagnostics)} diagnostic(s): the app reads this file, but not as written "
+            "(keys change or text is ignored)"
+        )
+    else:
+        print(f"{len(m.diagnostics)} diagnostic(s): the app would fail to read this file")
     for d in m.diagnostics:
         key = "" if d.key is None else f" key {edn.printed(d.key)}"
         dk = damage_kind(d)

@@ -132,14 +132,31 @@ def check_earlier_report(old: str | os.PathLike, out: str | os.PathLike) -> Path
     return path
 
 
+# folders this run created (outermost first): a failed run removes those still empty
+CREATED: list[Path] = []
+
+
+def remove_empty_created() -> None:
+    """Remove the folders this run created that are still empty (innermost first)."""
+    for folder in reversed(CREATED):
+        try:
+            folder.rmdir()  # only succeeds on an empty folder
+        except OSError:
+            pass
+    CREATED.clear()
+
+
 def _writable_folder(folder: Path, named: Path) -> None:
+    missing = []
     for parent in (folder, *folder.parents):
         if parent.exists():
             if not parent.is_dir():
                 raise CliError(f"{named}: {parent} is a file, not a folder; choose another path")
             break
+        missing.append(parent)
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        CREATED.extend(p for p in reversed(missing) if p not in CREATED)
         _probe_write(folder)
     except OSError as exc:
         raise CliError(
@@ -179,6 +196,32 @@ def readable_memory(path: Path, what: str, *, map_enough: bool = False):
             f"{path}: no entry (the file holds an empty map or nothing); nothing to {what}"
         )
     return mem
+
+
+def damage_comment(path: Path, mem, limit: int = 5) -> str:
+    """The damage as EDN comment lines to put at the top of an output file ("" when none)."""
+    from workbench import damage_kind, edn
+
+    fatal = [d for d in mem.diagnostics if d.kind != "empty"]
+    if not fatal:
+        return ""
+    lines = [
+        f";; {path}: {len(fatal)} damage(s): inferred from the {len(mem.entries)} readable "
+        f"entries (`workbench inspect {path}` lists them all)"
+    ]
+    for d in fatal[:limit]:
+        key = "" if d.key is None else f" key {edn.printed(d.key)}"
+        text = f"{path}:{d.line}:{d.column}: {damage_kind(d)}: {d.reason}{key}"
+        lines.append(";;   " + " ".join(text.split()))  # one line each, whatever the reason holds
+    return "\n".join(lines) + "\n"
+
+
+def damage_table(path: Path, mem):
+    """One row per damage (file, line, column, kind, damage, reason, text, key): a CSV output."""
+    df = mem.diagnostics_frame()
+    df = df[df["kind"] != "empty"]
+    df.insert(0, "file", str(path))
+    return df
 
 
 def print_damage(path: Path, mem, limit: int = 5) -> int:

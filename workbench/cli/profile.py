@@ -9,6 +9,7 @@ from workbench.cli.options import (
     check_input,
     check_out_dir,
     check_outputs,
+    damage_table,
     print_damage,
     readable_memory,
 )
@@ -48,13 +49,15 @@ def run(args: argparse.Namespace) -> int:
 
     path = check_input(args.file)
     out = check_out_dir(args.out, [path])
-    check_outputs([out / f"{name}.csv" for name in TABLES], [path])
+    check_outputs([out / f"{name}.csv" for name in (*TABLES, "damage")], [path])
     mem = readable_memory(path, "profile")
     damage = print_damage(path, mem)
     prof = profile(mem, max_depth=args.max_depth, progress=True)
     for name in TABLES:
         atomic_write_text(out / f"{name}.csv", getattr(prof, name).to_csv(index=False))
-    written = 4
+    # the damage found in the input, one row each (header only when the file is clean)
+    atomic_write_text(out / "damage.csv", damage_table(path, mem).to_csv(index=False))
+    written = 5
     if not args.no_plots:
         import matplotlib
 

@@ -48,6 +48,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     p.add_argument("--rate", type=float, default=None, help="throttle the copy (entries/s)")
     p.add_argument(
+        "--drop-unreadable",
+        action="store_true",
+        help="leave out of the export back to memory.edn the entries whose values the app's "
+        'reader refuses (#"regex", #object, records; listed); without it the export refuses',
+    )
+    p.add_argument(
         "--keep-work",
         action="store_true",
         help="keep the work folders (input copy, target store, backups, export)",
@@ -88,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
         rate=args.rate,
         durability=args.durability,
         keep_work=args.keep_work,
+        drop_unreadable=args.drop_unreadable,
     )
     for m, r in results.items():
         print(f"{args.target}/{m}: {'PASS' if r.passed else 'FAIL'}  ({r.seconds:.1f} s)")

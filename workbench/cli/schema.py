@@ -10,6 +10,8 @@ from workbench.cli.options import (
     check_out_dir,
     check_out_file,
     check_outputs,
+    damage_comment,
+    damage_table,
     fail,
     print_damage,
     readable_memory,
@@ -91,14 +93,17 @@ def run(args: argparse.Namespace) -> int:
     out_file = check_out_file(args.out, [path])
     if args.reports:
         reports = check_out_dir(args.reports, [path])
-        check_outputs([reports / f"{name}.csv" for name in REPORTS] + [out_file], [path])
+        check_outputs(
+            [reports / f"{name}.csv" for name in (*REPORTS, "damage")] + [out_file], [path]
+        )
     against = None
     if args.against and args.against != "plan":
         against = check_input(args.against)
     mem = readable_memory(path, "infer a schema from")
     damage = print_damage(path, mem)
     schema = infer_schema(mem, blob_codec=args.codec)
-    atomic_write_text(out_file, schema.to_edn())
+    # the damage, if any, heads the schema file as EDN comments (readers skip them)
+    atomic_write_text(out_file, damage_comment(path, mem) + schema.to_edn())
     mapping = get_mapping("inferred", schema=schema, codec=args.codec)
     col = collision_report(mem, mapping)
     loss = loss_report(mem, mapping)
@@ -119,6 +124,7 @@ def run(args: argparse.Namespace) -> int:
             "plan-defects": plan_defects(mem, plan),
             "schema-inferred": schema.to_frame(),
             "diff-plan-inferred": diff(load_plan_schema(), schema),
+            "damage": damage_table(path, mem),
         }
         for name, df in tables.items():
             atomic_write_text(out / f"{name}.csv", df.to_csv(index=False))

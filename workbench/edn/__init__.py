@@ -5,7 +5,10 @@ Reading: ``loads(text)`` (exactly one form), ``loads_all(text)``, ``load(path_or
 ``unknown_tags="keep"`` (default: ``Tagged(tag, value)``) or ``"error"`` (what clojure.edn does).
 Tag functions should be pure: when the optional C fast path hands a form back to the Python reader
 (on an error, say), the Python reader applies them again.
-``#"regex"`` is not EDN: kept as ``Tagged(REGEX_TAG, raw_pattern)`` and written back as ``#"..."``.
+``#"regex"`` is not EDN: ``loads`` refuses it like clojure.edn; with ``regex="keep"`` (the
+workbench's own stored values, and read_map_entries, which also reports it) it is kept as
+``Tagged(REGEX_TAG, raw_pattern)`` and written back as ``#"..."``. String escapes follow
+clojure.edn, octal ones too (``"\\0800"``, ``"\\2and"`` are errors).
 Errors are ``EdnSyntaxError`` (a ValueError) with .source .line .column (1-based, characters)
 .offset (UTF-8 bytes) .reason .text .snippet; duplicates, invalid tokens, unterminated forms, odd
 maps, trailing text, and values distinct in EDN but equal in Python (``#{1 1.0}``) all raise.
@@ -32,6 +35,7 @@ from typing import IO, Any
 
 from .errors import EdnSyntaxError
 from .identical import identical
+from .readable import app_unreadable
 from .reader import gc_paused, loads, loads_all, make_reader
 from .recover import read_map_entries
 from .typename import EDN_TYPES, type_name
@@ -81,6 +85,7 @@ __all__ = [
     "Diagnostic",
     "REGEX_TAG",
     "make_reader",
+    "app_unreadable",
 ]
 
 
@@ -90,6 +95,7 @@ def load(
     tags: Mapping[Any, Callable[[Any], Any]] | None = None,
     unknown_tags: str = "keep",
     source: str | None = None,
+    regex: str = "error",
 ) -> Any:
     """Read the single EDN form of a file (path, or binary/text file object); never writes it."""
     if hasattr(path_or_file, "read"):
@@ -99,7 +105,7 @@ def load(
         name = source or os.fspath(path_or_file)
         with open(path_or_file, "rb") as fh:
             data = fh.read()
-    return loads(data, source=name, tags=tags, unknown_tags=unknown_tags)
+    return loads(data, source=name, tags=tags, unknown_tags=unknown_tags, regex=regex)
 
 
 def dump(value: Any, path_or_file: str | os.PathLike | IO, **options: Any) -> None:

@@ -237,6 +237,17 @@ def _unescape(body: str, doc: str, body_pos: int, source: str) -> str:
             return chr(int(digits, 16))
         if m.group(3) is not None:
             digits = m.group(3) + m.group(4)
+            nxt = body[m.end() : m.end() + 1]
+            if len(digits) < 3 and nxt and not _ends_octal(nxt):
+                # clojure.edn reads up to 3 digits and stops only at whitespace or a macro
+                # character: "\0800", "\0080", "\2and" are "Invalid digit" errors
+                raise EdnSyntaxError.at(
+                    doc,
+                    body_pos + m.start(),
+                    f"Invalid digit {nxt!r} in octal escape (clojure.edn refuses it)",
+                    source,
+                    "\\" + digits + nxt,
+                )
             if digits[0] in "89" or int(digits, 8) > 0o377:
                 raise EdnSyntaxError.at(
                     doc,
@@ -258,6 +269,15 @@ def _unescape(body: str, doc: str, body_pos: int, source: str) -> str:
     if _SURROGATE_RE.search(s) is not None:  # \uD83D\uDE00 pairs make one code point, as in Java
         s = s.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
     return s
+
+
+# what ends an octal string escape short of 3 digits in clojure.edn: Java whitespace, a comma,
+# or one of EdnReader's macro characters
+_OCTAL_STOP = frozenset(' \t\n\r\f\x0b\x1c\x1d\x1e\x1f,"\\;^()[]{}#')
+
+
+def _ends_octal(c: str) -> bool:
+    return c in _OCTAL_STOP or (c.isspace() and c not in "\x85\xa0\u2007\u202f")
 
 
 def _read_char(token: str) -> Char:
@@ -391,18 +411,22 @@ def _ns_check(token: str) -> Any:
 class _Reader:
     """Per-call reader state: source name and tag readers (never process-global)."""
 
-    __slots__ = ("source", "tags", "unknown", "found", "locate")
+    __slots__ = ("source", "tags", "unknown", "regex", "found", "locate")
 
     def __init__(
         self,
         source: str = "<string>",
         tags: Mapping[Any, Callable[[Any], Any]] | None = None,
         unknown_tags: str = "keep",
+        regex: str = "error",
     ) -> None:
         if unknown_tags not in ("keep", "error"):
             raise ValueError("unknown_tags must be 'keep' or 'error'")
+        if regex not in ("keep", "error"):
+            raise ValueError("regex must be 'keep' or 'error'")
         self.source = source
         self.unknown = unknown_tags
+        self.regex = regex == "keep" and unknown_tags == "keep"
         table: dict[Symbol, Callable[[Any], Any]] = {}
         for k, fn in (tags or {}).items():
             s = k if type(k) is Symbol else Symbol(*_split_tag(str(k)))
@@ -716,8 +740,10 @@ class _Reader:
                 v = self.char(m[g], doc, m.start(g) - 1)
             elif g == G_REGEX:
                 vs = m.start(g) - 2
-                if self.unknown == "error":
-                    raise self.error(doc, vs, 'Regex literals #"..." are not EDN', None)
+                if not self.regex:
+                    raise self.error(
+                        doc, vs, 'Regex literals #"..." are not EDN (clojure.edn refuses them)'
+                    )
                 v = Tagged(REGEX_TAG, m[g])
                 if self.found is not None:
                     self.found.append((REGEX_TAG, vs))
@@ -920,13 +946,14 @@ def _child_starts(doc: str, start: int) -> list[int]:
     pos = m.end()
     starts = []
     while True:
-        v, vs, pos = _PLAIN.parse(doc, pos, True)
+        v, vs, pos = _PLAIN_KEEP.parse(doc, pos, True)
         if v is CLOSE or v is EOF:
             return starts
         starts.append(vs)
 
 
 _PLAIN = _Reader()
+_PLAIN_KEEP = _Reader(regex="keep")
 
 # -- the optional C fast path (_speedups.c): common forms in C, everything else read here ------
 
@@ -1037,11 +1064,12 @@ def make_reader(
     source: str = "<string>",
     tags: Mapping[Any, Callable[[Any], Any]] | None = None,
     unknown_tags: str = "keep",
+    regex: str = "error",
 ) -> _Reader:
     """A reader object holding its own source name and tag readers."""
     if source == "<string>" and not tags and unknown_tags == "keep":
-        return _PLAIN
-    return _Reader(source, tags, unknown_tags)
+        return _PLAIN_KEEP if regex == "keep" else _PLAIN
+    return _Reader(source, tags, unknown_tags, regex)
 
 
 def loads(
@@ -1050,10 +1078,11 @@ def loads(
     source: str = "<string>",
     tags: Mapping[Any, Callable[[Any], Any]] | None = None,
     unknown_tags: str = "keep",
+    regex: str = "error",
 ) -> Any:
     """Read exactly one EDN form; trailing text (other than whitespace/comments) is an error."""
     doc = _decode(text, source)
-    r = make_reader(source, tags, unknown_tags)
+    r = make_reader(source, tags, unknown_tags, regex)
     with _pause_for(doc):
         v, s1, end = r.parse(doc, 0, True)
     if end == len(doc) and v is not EOF and v is not CLOSE:
@@ -1076,10 +1105,11 @@ def loads_all(
     source: str = "<string>",
     tags: Mapping[Any, Callable[[Any], Any]] | None = None,
     unknown_tags: str = "keep",
+    regex: str = "error",
 ) -> list:
     """Read every top-level EDN form of the text."""
     doc = _decode(text, source)
-    r = make_reader(source, tags, unknown_tags)
+    r = make_reader(source, tags, unknown_tags, regex)
     with _pause_for(doc):
         forms: list = []
         pos = 0

@@ -10,10 +10,17 @@ Policy (what the memory loader relies on):
 - an entry whose value is damaged is not returned; the diagnostic points at the bad token;
 - a repeated key is reported as "duplicate-key"; the first occurrence is kept;
 - a truncated tail is reported once as "unterminated" at the start of the cut entry;
-  every complete entry before it is returned.
+  every complete entry before it is returned;
+- inside a top-level `#:ns{...}`, a key with its own namespace (`#:review{:davidwu/x 1}`) reads
+  as `:davidwu/x`, not the `:review/davidwu/x` the app wrote: the entry is returned under the key
+  clojure.edn reads and reported as "qualified-key-in-nsmap" at the key; a colon-led name there
+  (`#:presence{::s1 ...}`, printed from `:presence/:s1`) does not read at all: the entry is
+  skipped and reported as "colon-name-in-nsmap" under the key as the file spells it
+  (`:presence/:s1`). A damaged key's diagnostic names the key as written (`::davidwu/x`, not
+  `:davidwu/x`, which is another, valid key).
 Diagnostic kinds: invalid-token, key-with-space, unterminated, odd-forms, duplicate-key,
 unrepresentable, unmatched-delimiter, unreadable, trailing-text, not-a-map, empty, invalid,
-invalid-utf8.
+invalid-utf8, qualified-key-in-nsmap, colon-name-in-nsmap.
 """
 
 from __future__ import annotations
@@ -62,12 +69,18 @@ def _kind_of(exc: EdnSyntaxError) -> str:
     return "invalid"
 
 
-def _lenient_key(token: str) -> Any:
-    """The key a damaged key token was meant to be (a Keyword that may not read back)."""
+def _lenient_key(token: str, ns: str | None = None) -> Any:
+    """The key a damaged key token names, spelled as written (a Keyword that may not read back).
+
+    `::davidwu/x` stays `::davidwu/x` (namespace ":davidwu"); inside `#:ns{...}` an unqualified
+    token takes the map's namespace as Clojure printed it: `::s1` -> `:presence/:s1`.
+    """
     token = token.strip()
-    if token.startswith(":"):
-        return kw(token.lstrip(":") if token.startswith("::") else token)
-    return None
+    if not token.startswith(":"):
+        return None
+    if ns is not None and token.startswith("::"):
+        return Keyword(ns, token[1:])  # the map's namespace was lifted off `:ns/:name`
+    return kw(token)
 
 
 class _Positions:
@@ -144,7 +157,7 @@ class _Salvage:
     ) -> None:
         self.doc = doc
         self.progress = progress
-        self.reader = _Reader(source, tags, "keep")
+        self.reader = _Reader(source, tags, "keep", regex="keep")
         self.reader.found = []
         self.diags = diags
         self.entries: list[MapEntry] = []
@@ -210,7 +223,7 @@ class _Salvage:
                 k, ks, ke = parse(doc, pos, True)
             except EdnSyntaxError as exc:
                 found.clear()
-                pos = self.bad_key(exc, pos)
+                pos = self.bad_key(exc, pos, ns)
                 if pos < 0:
                     return None
                 continue
@@ -224,7 +237,10 @@ class _Salvage:
                 return None
             if k is CLOSE:
                 return ke
+            nsq = None
             if ns is not None:
+                if type(k) in _IDENTS and k.namespace is not None and k.namespace != "_":
+                    nsq = k  # its own namespace wins over the map's: the app's key changed
                 k = _ns_key(k, ns)
             # ---------------- value
             try:
@@ -254,9 +270,19 @@ class _Salvage:
                     found.clear()
                     pos = spaced
                     continue
-            line, col, boff = at(
-                ks
-            )  # before any diagnostic inside the entry: positions only advance
+            # before any diagnostic inside the entry: positions only advance
+            line, col, boff = at(ks)
+            if nsq is not None:
+                meant = type(nsq)(ns, f"{nsq.namespace}/{nsq.name}")
+                self.diag(
+                    "qualified-key-in-nsmap",
+                    f"Key {doc[ks:ke]} inside #:{ns}{{...}} has its own namespace, so "
+                    f"clojure.edn reads it as {nsq}, not as the key the app wrote ({meant}): "
+                    "the key changed; the entry is kept under the key as read",
+                    ks,
+                    doc[ks:ke],
+                    nsq,
+                )
             if found:
                 for tag, tpos in found:
                     what = '#"regex"' if tag is REGEX_TAG else f"#{tag}"
@@ -318,7 +344,7 @@ class _Salvage:
         )
         return -1
 
-    def bad_key(self, exc: EdnSyntaxError, pos: int) -> int:
+    def bad_key(self, exc: EdnSyntaxError, pos: int, ns: str | None = None) -> int:
         """Report a key that does not read; return where the next entry starts (-1: EOF)."""
         doc = self.doc
         ks = _skip(doc, pos)
@@ -328,10 +354,18 @@ class _Salvage:
             return self.truncated(ks, None, exc.reason)
         key = None
         bad = exc.text or ""
+        kind = _kind_of(exc)
+        reason = exc.reason
         if exc.reason.startswith("Invalid keyword") and doc[exc.pos : ke] == bad:
-            key = _lenient_key(bad)  # the key itself is the bad token
-        reason = exc.reason + ("; this entry is skipped" if key is not None else "")
-        self.diag(_kind_of(exc), reason, exc.pos, bad or None, key)
+            key = _lenient_key(bad, ns)  # the key itself is the bad token
+            if ns is not None and bad.startswith("::"):
+                kind = "colon-name-in-nsmap"
+                reason = (
+                    f"Colon-led name {bad} inside #:{ns}{{...}} (printed from the key {key}): "
+                    "clojure.edn refuses it"
+                )
+        reason += "; this entry is skipped" if key is not None else ""
+        self.diag(kind, reason, exc.pos, bad or None, key)
         return ve
 
     def bad_value(self, exc: EdnSyntaxError, k: Any, ks: int, ke: int) -> int:
@@ -424,6 +458,7 @@ class _Salvage:
 
 
 _GAP_CHARS = frozenset(" \t\r\n,")
+_IDENTS = (Keyword, Symbol)
 
 
 def _breaks(doc: str, start: int, end: int) -> bool:

@@ -18,17 +18,25 @@ TABLE_COLUMNS = ["row", "key", "data_type", "kind", "value_type", "bytes", "chil
 MAX_PANE_CHARS = 20_000
 
 
-def pretty(v: Any, indent: int = 0, width: int = 88) -> str:
-    """Pretty-print an EDN value: one line when it fits, else one entry/element per line."""
+PRETTY_DEPTH = 64  # nesting levels laid out one entry per line; deeper ones print on one line
+
+
+def pretty(v: Any, indent: int = 0, width: int = 88, depth: int = PRETTY_DEPTH) -> str:
+    """Pretty-print an EDN value: one line when it fits, else one entry/element per line.
+
+    Only the outer `depth` levels are laid out (each level re-prints its value to measure it, and
+    recurses): below that the rest is printed on one line by the iterative edn.dumps, so a value
+    nested 1,000 or 100,000 levels deep displays instead of exhausting the recursion limit.
+    """
     s = edn.dumps(v)
-    if len(s) + indent <= width:
+    if len(s) + indent <= width or depth <= 0:
         return s
     if isinstance(v, dict | edn.FrozenMap):
         pad = "\n" + " " * (indent + 1)
         parts = []
         for k, x in v.items():
             ks = edn.dumps(k)
-            parts.append(f"{ks} {pretty(x, indent + 1 + len(ks) + 1, width)}")
+            parts.append(f"{ks} {pretty(x, indent + 1 + len(ks) + 1, width, depth - 1)}")
         return "{" + pad.join(parts) + "}"
     if isinstance(v, edn.Vector | edn.List | frozenset):
         opener, closer = (
@@ -38,10 +46,10 @@ def pretty(v: Any, indent: int = 0, width: int = 88) -> str:
         )
         inner = indent + len(opener)
         pad = "\n" + " " * inner
-        return opener + pad.join(pretty(x, inner, width) for x in v) + closer
+        return opener + pad.join(pretty(x, inner, width, depth - 1) for x in v) + closer
     if isinstance(v, edn.Tagged):
         head = f"#{v.tag} "
-        return head + pretty(v.value, indent + len(head), width)
+        return head + pretty(v.value, indent + len(head), width, depth - 1)
     return s
 
 

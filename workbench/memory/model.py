@@ -38,8 +38,9 @@ from workbench.memory.classify import (
 APP_READABLE_TAGS = frozenset({"inst", "uuid"})
 
 # Diagnostics clojure.edn/read-string does not fail on: it reads the first form and ignores the
-# rest; an empty document reads as nil (the app then starts from {}).
-APP_TOLERATED = frozenset({"trailing-text", "empty"})
+# rest; an empty document reads as nil (the app then starts from {}); a qualified key inside a
+# top-level #:ns{...} reads, as another key (still damage: the file is not clean).
+APP_TOLERATED = frozenset({"trailing-text", "empty", "qualified-key-in-nsmap"})
 
 _PROGRESS_MIN_BYTES = 8_000_000
 
@@ -57,6 +58,7 @@ class Entry:
     kind: str
     column: int = 0
     key_text: str = ""
+    damage: tuple[str, ...] = ()  # damage kinds of diagnostics inside this kept entry
 
 
 class Memory:
@@ -101,8 +103,13 @@ class Memory:
 
     @property
     def damaged(self) -> bool:
-        """True when any damage was found (the app would fail to read the file)."""
+        """True when any damage was found (the app fails to read the file, or reads other keys)."""
         return bool(self.diagnostics)
+
+    @property
+    def app_readable(self) -> bool:
+        """True when clojure.edn/read-string reads the file (perhaps with keys changed)."""
+        return not any(d.kind not in APP_TOLERATED for d in self.diagnostics)
 
     def as_dict(self) -> dict:
         """key -> value of every recovered entry."""
@@ -168,6 +175,7 @@ class Memory:
             "line": [],
             "column": [],
             "offset": [],
+            "damage": [],
         }
         for e in self.entries:
             k = e.key
@@ -187,6 +195,7 @@ class Memory:
             rows["line"].append(e.line)
             rows["column"].append(e.column)
             rows["offset"].append(e.offset)
+            rows["damage"].append(",".join(e.damage))
         df = pd.DataFrame(rows)
         df["data_type"] = pd.Categorical(df["data_type"], categories=list(DATA_TYPES))
         return df
@@ -377,6 +386,7 @@ class Memory:
                 *classify_with(table, edn.printed(e.key), e.value),
                 e.column,
                 e.key_text,
+                e.damage,
             )
             for e in self.entries
         ]
@@ -434,6 +444,19 @@ def _syntax_error(d: Any, source: str) -> edn.EdnSyntaxError:
     return edn.EdnSyntaxError(
         d.reason, source=source, line=d.line, column=d.column, offset=d.offset, text=d.text
     )
+
+
+def _flag_entries(entries: list[Entry], diags: list) -> None:
+    """Set Entry.damage from the diagnostics that fall inside kept entries (offsets ascending)."""
+    j = 0
+    for d in sorted(diags, key=lambda d: d.offset):
+        while j < len(entries) and entries[j].offset + entries[j].length <= d.offset:
+            j += 1
+        if j == len(entries):
+            return
+        e = entries[j]
+        if e.offset <= d.offset:
+            e.damage = (*e.damage, damage_kind(d))
 
 
 def load_memory(
@@ -496,6 +519,7 @@ def memory_from_bytes(
     m = _NSMAP_START.match(data[:4096])
     prefix = m.group(1).decode("utf-8", "replace") if m else None
     diags = list(diags)
+    _flag_entries(entries, diags)
     fatal = [d for d in diags if d.kind not in APP_TOLERATED]
     if strict and fatal:
         raise _syntax_error(fatal[0], source)

@@ -6,11 +6,12 @@ holding the sha256 of each file; restore refuses a backup whose checksum does no
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,19 @@ from workbench.io import atomic_write_bytes, atomic_write_text, sha256_file
 
 class BackupError(RuntimeError):
     """A backup is missing, incomplete or fails its checksum."""
+
+
+class UnreadableValuesError(BackupError, ValueError):
+    """An EDN file for the app would hold values the app's reader refuses (.keys lists them)."""
+
+    def __init__(self, path: Any, problems: list[tuple[str, str]]) -> None:
+        self.keys = [k for k, _ in problems]
+        shown = ", ".join(f"{k} ({why})" for k, why in problems[:10])
+        more = f" and {len(problems) - 10} more" if len(problems) > 10 else ""
+        super().__init__(
+            f"{path}: {len(problems)} entries hold values the app's reader (clojure.edn) refuses: "
+            f"{shown}{more}; nothing was written: drop them with --drop-unreadable"
+        )
 
 
 @dataclass
@@ -117,27 +131,81 @@ def backup_lmdb(source: Any, dest: str | os.PathLike) -> BackupInfo:
     return info
 
 
+def _backup_file(backup: Path, kind: str) -> tuple[Path, str]:
+    """The one data file of a backup and the sha256 its manifest holds for it."""
+    info = read_manifest(backup)
+    if info.kind != kind:
+        raise BackupError(f"{backup}: a {info.kind} backup, not an {kind} one")
+    name = "data.mdb" if kind == "lmdb" else backup.name
+    digest = info.files.get(name)
+    if digest is None:
+        raise BackupError(f"{backup}: the manifest lists no {name}")
+    f = backup / name if kind == "lmdb" else backup
+    if not f.exists():
+        raise BackupError(f"{f}: missing from backup")
+    return f, digest
+
+
+def _mismatch(f: Path, digest: str, actual: str) -> BackupError:
+    return BackupError(
+        f"{f}: checksum mismatch (manifest {digest[:12]}..., file {actual[:12]}...); "
+        "nothing was restored"
+    )
+
+
+def _verified_bytes(f: Path, digest: str) -> bytes:
+    """The file's bytes, read once and checked against digest: the bytes a restore writes."""
+    data = f.read_bytes()
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != digest:
+        raise _mismatch(f, digest, actual)
+    return data
+
+
+def _copy_verified(f: Path, digest: str, out: Path, chunk: int = 4 << 20) -> None:
+    """Copy f to out (fsync'd), hashing the very bytes written; raise (out removed) on mismatch."""
+    h = hashlib.sha256()
+    try:
+        with open(f, "rb") as src, open(out, "wb") as dst:
+            while block := src.read(chunk):
+                h.update(block)
+                dst.write(block)
+            dst.flush()
+            os.fsync(dst.fileno())
+        if h.hexdigest() != digest:
+            raise _mismatch(f, digest, h.hexdigest())
+    except BaseException:
+        out.unlink(missing_ok=True)
+        raise
+
+
 def restore_lmdb(
     backup: str | os.PathLike, dest: str | os.PathLike, *, subdir: bool = True
 ) -> Path:
-    """Verify a compact LMDB backup, then put it in place of `dest` (the store must be closed)."""
-    verify_backup(backup)
+    """Put a compact LMDB backup in place of `dest` (the store must be closed).
+
+    The backup's bytes are hashed as they are copied beside `dest` and only those bytes, once
+    they match the manifest, replace it: a corrupt backup, or one that changes during the
+    restore, is refused with `dest` left byte-identical.
+    """
+    f, digest = _backup_file(Path(backup), "lmdb")
     dest = Path(dest)
-    data = Path(backup) / "data.mdb"
     if subdir:
         tmp = dest.with_name(f".{dest.name}.restore-{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        shutil.copyfile(data, tmp / "data.mdb")
-        with open(tmp / "data.mdb", "rb+") as fh:
-            os.fsync(fh.fileno())
+        try:
+            _copy_verified(f, digest, tmp / "data.mdb")
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
         old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
         if dest.exists():
             os.replace(dest, old)
         os.replace(tmp, dest)
         shutil.rmtree(old, ignore_errors=True)
     else:
-        atomic_write_bytes(dest, data.read_bytes())
+        atomic_write_bytes(dest, _verified_bytes(f, digest))
         Path(str(dest) + "-lock").unlink(missing_ok=True)
     return dest
 
@@ -148,8 +216,6 @@ def backup_edn(path: str | os.PathLike, dest: str | os.PathLike) -> BackupInfo:
     src, dest = Path(path), Path(dest)
     before = sha256_file(src)
     data = src.read_bytes()
-    import hashlib
-
     if hashlib.sha256(data).hexdigest() != before:
         raise BackupError(f"{src}: file changed while it was copied")
     atomic_write_bytes(dest, data)
@@ -170,13 +236,12 @@ def backup_edn(path: str | os.PathLike, dest: str | os.PathLike) -> BackupInfo:
 
 
 def restore_edn(backup: str | os.PathLike, dest: str | os.PathLike) -> Path:
-    """Verify an EDN backup's checksum and write it atomically to `dest`."""
-    info = verify_backup(backup)
-    data = Path(backup).read_bytes()
-    atomic_write_bytes(dest, data)
-    if sha256_file(dest) != info.files[Path(backup).name]:
-        raise BackupError(f"{dest}: restored file does not match the backup checksum")
-    return Path(dest)
+    """Write an EDN backup atomically to `dest`: its bytes are read once, checked, then written.
+
+    A backup that fails its checksum is refused before anything is written (`dest` untouched).
+    """
+    f, digest = _backup_file(Path(backup), "edn")
+    return atomic_write_bytes(dest, _verified_bytes(f, digest))
 
 
 @dataclass
@@ -189,20 +254,34 @@ class ExportInfo:
     sha256: str
     verified: bool
     seconds: float
+    dropped: list[str] = field(default_factory=list)  # printed keys left out (--drop-unreadable)
 
 
-def export_edn(items: Any, path: str | os.PathLike, *, verify: bool = True) -> ExportInfo:
-    """Write a store (or dict) as one EDN map, atomically; verify it reads back identical."""
+def export_edn(
+    items: Any, path: str | os.PathLike, *, verify: bool = True, drop_unreadable: bool = False
+) -> ExportInfo:
+    """Write a store (or dict) as one EDN map the app can read, atomically; verify it reads back.
+
+    Entries whose value the app's reader refuses (`#"regex"`, `#object[...]`, records: kept by
+    the salvaging loader) make it raise UnreadableValuesError listing them, before anything is
+    written; with drop_unreadable they are left out and listed in ExportInfo.dropped.
+    """
     from workbench.migrate.modes import is_reserved
 
     t0 = time.perf_counter()
     pairs = items.items() if hasattr(items, "items") else items
     data = {k: v for k, v in pairs if not is_reserved(k)}
+    problems = [(edn.printed(k), why) for k, v in data.items() if (why := edn.app_unreadable(v))]
+    if problems and not drop_unreadable:
+        raise UnreadableValuesError(path, problems)
+    dropped = {k for k, _ in problems}
+    if dropped:
+        data = {k: v for k, v in data.items() if edn.printed(k) not in dropped}
     text = edn.dumps(data, pr_str=True)
     target = atomic_write_text(path, text)
     verified = False
     if verify:
-        back = edn.load(target)
+        back = edn.load(target)  # strict: what the app reads
         if not edn.identical(back, data):
             bad = [
                 edn.dumps(k) for k in data if k not in back or not edn.identical(back[k], data[k])
@@ -218,4 +297,5 @@ def export_edn(items: Any, path: str | os.PathLike, *, verify: bool = True) -> E
         sha256_file(target),
         verified,
         time.perf_counter() - t0,
+        sorted(dropped),
     )

@@ -60,7 +60,7 @@ class RollbackResult:
 
 def _read_edn_file(path: str | Path) -> dict[Any, Any]:
     text = Path(path).read_text(encoding="utf-8")
-    return edn.loads(text, source=str(path)) if text.strip() else {}
+    return edn.loads(text, source=str(path), regex="keep") if text.strip() else {}
 
 
 def verify(

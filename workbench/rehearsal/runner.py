@@ -106,11 +106,13 @@ def rehearse(
     progress: bool = True,
     write_report: bool = True,
     keep_work: bool = False,
+    drop_unreadable: bool = False,
 ) -> RehearsalResult:
     """Run the four phases on a copy of input_path and write the report into out_dir.
 
     The work folder (copy of the input, target store, backups, export) is removed at the end
-    unless keep_work is true.
+    unless keep_work is true. The export back to memory.edn refuses values the app cannot read
+    (an error of the run, listing the keys) unless drop_unreadable, which leaves them out.
     """
     from workbench.stores.edn_file import EdnFileStore
 
@@ -297,8 +299,22 @@ def rehearse(
             end(p)
             check(p, against_ledger=True)
             try:
-                exp = export_edn(new_store, work / "export" / "memory.edn", verify=False)
-                back = validate(ledger.expected, edn.load(exp.path))
+                exp = export_edn(
+                    new_store,
+                    work / "export" / "memory.edn",
+                    verify=False,
+                    drop_unreadable=drop_unreadable,
+                )
+                if exp.dropped:
+                    event(
+                        "export",
+                        f"dropped {len(exp.dropped)} entries the app cannot read: "
+                        + ", ".join(exp.dropped[:10]),
+                    )
+                back = validate(
+                    {k: v for k, v in ledger.expected.items() if edn.printed(k) not in exp.dropped},
+                    edn.load(exp.path),
+                )
                 event(
                     "export",
                     f"exported {exp.entries} entries; read back vs app state: "

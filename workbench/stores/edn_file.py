@@ -7,7 +7,9 @@ synchronously in the caller. ``flush()`` writes any pending change now and waits
 
 ``write_mode="app"`` overwrites the file in place (``open(path, "w")``, as ``spit`` does: a crash
 mid-write leaves a truncated file); ``"safe"`` writes a temp file, fsyncs and renames it
-(``workbench.io.atomic_write_bytes``).
+(``workbench.io.atomic_write_bytes``). A process killed mid-write leaves that temp file behind:
+opening in safe mode removes its own stale ones (``.<name>.XXXXXXXX.tmp`` beside the file, not
+touched for ``stale_temp_age`` seconds, so a live writer's file is left alone); nothing else.
 
 Values are treated as immutable once stored (the writer prints a shallow snapshot of the map).
 """
@@ -15,6 +17,8 @@ Values are treated as immutable once stored (the writer prints a shallow snapsho
 from __future__ import annotations
 
 import os
+import re
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -26,9 +30,38 @@ from workbench.io import atomic_write_bytes
 from workbench.memory.queries import print_like_app
 from workbench.stores.base import MISSING, Store, StoreError
 
-__all__ = ["EdnFileStore", "read_edn_map"]
+__all__ = ["EdnFileStore", "read_edn_map", "remove_stale_temps"]
 
 WRITE_MODES = ("app", "safe")
+
+
+def remove_stale_temps(path: Path, older_than: float = 30.0) -> list[Path]:
+    """Delete the atomic writer's leftover temp files of `path` (its name pattern only).
+
+    workbench.io.atomic_write_bytes writes `.<name>.<8 random chars>.tmp` beside the target; a
+    kill between write and rename leaves it. Only files of exactly that pattern, not modified for
+    `older_than` seconds, are removed; returns them.
+    """
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.[a-z0-9_]{{8}}\.tmp")
+    now = time.time()
+    removed = []
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return removed
+    for name in names:
+        if pattern.fullmatch(name) is None:
+            continue
+        p = path.parent / name
+        try:
+            st = p.lstat()
+            if not stat.S_ISREG(st.st_mode) or now - st.st_mtime < older_than:
+                continue
+            p.unlink()
+        except OSError:
+            continue
+        removed.append(p)
+    return removed
 
 
 def read_edn_map(path: Path) -> tuple[dict, list]:
@@ -64,8 +97,9 @@ class EdnFileStore(Store):
         debounce: float = 0.1,
         write_mode: str = "app",
         pr_str: bool = True,
+        stale_temp_age: float = 30.0,
     ) -> None:
-        """Open (or create) the EDN file at `path`."""
+        """Open (or create) the EDN file at `path` (safe mode: stale temp files removed)."""
         super().__init__()
         if write_mode not in WRITE_MODES:
             raise ValueError(f"write_mode must be one of {WRITE_MODES}, not {write_mode!r}")
@@ -75,6 +109,9 @@ class EdnFileStore(Store):
         self.pr_str = pr_str
         self.name = f"edn-{write_mode}" if write_mode != "app" else "edn"
         self.diagnostics: list = []
+        self.removed_temps = (
+            remove_stale_temps(self.path, stale_temp_age) if write_mode == "safe" else []
+        )
         if self.path.exists():
             self._data, self.diagnostics = read_edn_map(self.path)
         else:

@@ -17,6 +17,14 @@ A put is an upsert by unique identity: the identity's AVE entry finds the existi
 datoms (and component sub-entities) are retracted before the new ones are written, in one
 transaction. Queries (``query``) run natively on the indexes; for a mapping without the needed
 attributes they fall back to the reference implementation (``self.native_queries`` says which).
+
+Concurrent use: several processes may open the same folder, read and write at once. LMDB
+serialises the writers; each write transaction first reloads the entity-id counter and, when
+another process added attributes, the attribute table, so ids never collide; each read
+transaction reloads the attribute table when it grew. A map grown by another process
+(``MDB_MAP_RESIZED``) is adopted (``set_mapsize(0)``) and the transaction retried, in every
+transaction path. As for LmdbKvStore: no other transaction of this process may be open while the
+size is adopted, and the folder must be on a local file system.
 """
 
 from __future__ import annotations
@@ -181,14 +189,8 @@ class LmdbEntityStore(LmdbEnvironment, Store):
         self.meta = self.env.open_db(b"meta")
         self._aid: dict[Any, int] = {}
         self._attr_of: dict[int, Any] = {}
-        with self.env.begin() as txn:
-            for k, v in txn.cursor(db=self.attrdb):
-                attr = edn.loads(k.decode("utf-8"))
-                aid = _U32.unpack(v)[0]
-                self._aid[attr] = aid
-                self._attr_of[aid] = attr
-            raw = txn.get(b"next-eid", db=self.meta)
-        self._next_eid = _U64.unpack(raw)[0] if raw else 1
+        self._next_eid = 1
+        self._read(lambda txn: self._sync(txn, counters=True))
         attrs = self.schema.attributes
         self._identity = getattr(self.mapping, "identity", None)
         self._refs = {a for a, d in attrs.items() if d.value_type == REF_TYPE}
@@ -211,13 +213,42 @@ class LmdbEntityStore(LmdbEnvironment, Store):
         self.native_queries = self._native_plan()
 
     # ------------------------------------------------------------------ low-level helpers
+    def _sync(self, txn: lmdb.Transaction, counters: bool = False) -> None:
+        """Catch up with what other processes wrote: the attribute table when it grew (and, in
+        a write transaction, the entity-id counter)."""
+        if txn.stat(self.attrdb)["entries"] != len(self._aid):
+            self._aid, self._attr_of = {}, {}
+            for k, v in txn.cursor(db=self.attrdb):
+                attr = edn.loads(bytes(k).decode("utf-8"))
+                aid = _U32.unpack(v)[0]
+                self._aid[attr] = aid
+                self._attr_of[aid] = attr
+        if counters:
+            raw = txn.get(b"next-eid", db=self.meta)
+            self._next_eid = _U64.unpack(raw)[0] if raw else 1
+
+    def _read(self, body: Callable[[lmdb.Transaction], Any], buffers: bool = False) -> Any:
+        """Run body in one read transaction (attributes synced first; see LmdbEnvironment)."""
+
+        def synced(txn: lmdb.Transaction) -> Any:
+            self._sync(txn)
+            return body(txn)
+
+        return super()._read(synced, buffers)
+
     def _write(self, body: Callable[[lmdb.Transaction], Any]) -> Any:
-        """Run body in one write transaction (serialised by LMDB's writer lock); on a full map
-        roll the in-memory counters back, double the map size and retry."""
+        """Run body in one write transaction (serialised by LMDB's writer lock, counters reloaded
+        inside it); on a full map roll the in-memory counters back, double the map size and
+        retry; on a map another process grew, adopt its size and retry."""
         while True:
-            txn = self.env.begin(write=True)
+            try:
+                txn = self.env.begin(write=True)
+            except lmdb.MapResizedError:
+                self._adopt_map_size()
+                continue
             saved = (self._next_eid, dict(self._aid), dict(self._attr_of))
             try:
+                self._sync(txn, counters=True)
                 out = body(txn)
                 txn.put(b"next-eid", _U64.pack(self._next_eid), db=self.meta)
                 txn.commit()
@@ -227,6 +258,10 @@ class LmdbEntityStore(LmdbEnvironment, Store):
                 self._next_eid, self._aid, self._attr_of = saved
                 self.env.set_mapsize(self.env.info()["map_size"] * 2)
                 self.map_growths += 1
+            except lmdb.MapResizedError:
+                txn.abort()
+                self._next_eid, self._aid, self._attr_of = saved
+                self._adopt_map_size()
             except BaseException:
                 txn.abort()
                 self._next_eid, self._aid, self._attr_of = saved
@@ -490,49 +525,55 @@ class LmdbEntityStore(LmdbEnvironment, Store):
 
     def lookup(self, key: Any) -> Any:
         """Value rebuilt from the entity (blob decode), or MISSING."""
-        with self.env.begin() as txn:
-            return self._get_txn(txn, key)
+        return self._read(lambda txn: self._get_txn(txn, key))
 
     def pull(self, attr: Any, value: Any) -> dict | None:
         """The entity whose unique `attr` is `value` (components pulled too), or None."""
-        with self.env.begin() as txn:
+
+        def body(txn: lmdb.Transaction) -> dict | None:
             eid = self._lookup_unique(txn, attr, value)
             return None if eid is None else self._pull(txn, eid)
 
+        return self._read(body)
+
     def entities_with(self, attr: Any, value: Any) -> list[int]:
         """Entity ids whose `attr` equals `value` (AVE lookup)."""
-        with self.env.begin() as txn:
-            return list(self._ave_eq(txn, attr, value))
+        return self._read(lambda txn: list(self._ave_eq(txn, attr, value)))
 
     def entities_in_range(self, attr: Any, lo: int | None = None, hi: int | None = None) -> list:
         """(value, eid) with lo <= value <= hi for a long/instant attribute (AVE range)."""
-        with self.env.begin() as txn:
-            return list(self._ave_range(txn, attr, lo, hi))
+        return self._read(lambda txn: list(self._ave_range(txn, attr, lo, hi)))
 
     def items(self) -> Iterator[tuple[Any, Any]]:
         """Every (key, value), rebuilt from the entities, in printed-key order."""
-        rows = []
-        with self.env.begin() as txn:
+
+        def body(txn: lmdb.Transaction) -> list[tuple[Any, Any]]:
+            rows = []
             for kb, _eid in txn.cursor(db=self.keydb):
                 key = decode_key(kb)
                 value = self._get_txn(txn, key)
                 if value is not MISSING:
                     rows.append((key, value))
-        return iter(rows)
+            return rows
+
+        return iter(self._read(body))
 
     def keys(self) -> Iterator[Any]:
         """Every key (from the key directory)."""
-        with self.env.begin() as txn:
-            rows = [decode_key(k) for k in txn.cursor(db=self.keydb).iternext(values=False)]
-        return iter(rows)
+        return iter(
+            self._read(
+                lambda txn: [
+                    decode_key(k) for k in txn.cursor(db=self.keydb).iternext(values=False)
+                ]
+            )
+        )
 
     def __contains__(self, key: Any) -> bool:
-        with self.env.begin() as txn:
-            return txn.get(encode_key(key), db=self.keydb) is not None
+        kb = encode_key(key)
+        return self._read(lambda txn: txn.get(kb, db=self.keydb) is not None)
 
     def __len__(self) -> int:
-        with self.env.begin() as txn:
-            return int(txn.stat(self.keydb)["entries"])
+        return self._read(lambda txn: int(txn.stat(self.keydb)["entries"]))
 
     # ---------------------------------------------------------------------- queries
     def _native_plan(self) -> dict[str, bool]:
@@ -545,5 +586,4 @@ class LmdbEntityStore(LmdbEnvironment, Store):
         if not self.native_queries.get(name):
             return run_query(name, self.items(), **params)
         impl = PLAN_QUERIES if getattr(self.mapping, "name", "") == "plan" else INFERRED_QUERIES
-        with self.env.begin() as txn:
-            return canonical(impl[name](self, txn, **params))
+        return self._read(lambda txn: canonical(impl[name](self, txn, **params)))

@@ -5,6 +5,15 @@ Durability modes map to LMDB's flags: ``sync`` (fsync data and meta page on ever
 ``nosync`` (no fsync: the OS writes when it likes). The map grows by itself: a write that hits
 ``MapFullError`` doubles the map size and retries its transaction (put_many grows it ahead of a
 batch that may not fit, so that a batch is seldom written twice).
+
+Concurrent use: any number of processes (and threads) may open the same folder and read and write
+at once; LMDB serialises the writers (one write transaction at a time, across processes) and gives
+each reader a consistent snapshot. When another process has grown the map, LMDB refuses the next
+transaction with ``MDB_MAP_RESIZED``; every transaction path here then adopts the new size
+(``set_mapsize(0)``) and retries, so readers and writers carry on (``map_resizes`` counts it). That
+adoption needs no transaction open in this process at that moment: share one store object between
+threads only when they do not hold long read transactions of their own. Not supported: a folder on
+a network file system (LMDB's lock file needs a local one).
 """
 
 from __future__ import annotations
@@ -42,11 +51,27 @@ def _about_len(blobs: list[bytes], sample: int = 128) -> int:
 
 
 class LmdbEnvironment:
-    """Lifecycle shared by the LMDB stores: fsync on flush, sync and close once, size on disk."""
+    """What the LMDB stores share: read transactions that survive another process growing the
+    map, fsync on flush, sync and close once, size on disk."""
 
     env: lmdb.Environment
     path: Path
     _closed: bool
+    map_resizes: int = 0  # times another process had grown the map and this one adopted it
+
+    def _adopt_map_size(self) -> None:
+        """Take the map size another process set (MDB_MAP_RESIZED): set_mapsize(0)."""
+        self.env.set_mapsize(0)
+        self.map_resizes += 1
+
+    def _read(self, body: Callable[[lmdb.Transaction], Any], buffers: bool = False) -> Any:
+        """Run body in one read transaction, retrying after adopting a map grown elsewhere."""
+        while True:
+            try:
+                with self.env.begin(buffers=buffers) as txn:
+                    return body(txn)
+            except lmdb.MapResizedError:
+                self._adopt_map_size()
 
     def flush(self) -> None:
         """Force an fsync of the environment (meaningful in nosync/nometasync modes)."""
@@ -131,39 +156,42 @@ class LmdbKvStore(LmdbEnvironment, Store):
             pass
 
     def _write(self, body: Callable[[lmdb.Transaction], Any]) -> Any:
-        """Run body in one write transaction, doubling the map and retrying when it is full."""
+        """Run body in one write transaction, doubling the map and retrying when it is full
+        (adopting the size first when another process has grown it)."""
         while True:
             try:
                 with self.env.begin(write=True) as txn:
                     return body(txn)
             except lmdb.MapFullError:
                 self._grow()
+            except lmdb.MapResizedError:
+                self._adopt_map_size()
 
     # ---------------------------------------------------------------------- interface
     def lookup(self, key: Any) -> Any:
         """Decoded value, or MISSING."""
         kb = encode_key(key)
-        with self.env.begin(buffers=True) as txn:
+        decode = self._decode
+
+        def body(txn: lmdb.Transaction) -> Any:
             raw = txn.get(kb)
-            if raw is None:
-                return MISSING
-            return self._decode(raw)
+            return MISSING if raw is None else decode(raw)
+
+        return self._read(body, buffers=True)
 
     def get(self, key: Any, default: Any = MISSING) -> Any:
         """Value under `key` (one read transaction, decode inside it)."""
-        kb = encode_key(key)
-        with self.env.begin(buffers=True) as txn:
-            raw = txn.get(kb)
-            if raw is not None:
-                return self._decode(raw)
+        value = self.lookup(key)
+        if value is not MISSING:
+            return value
         if default is MISSING:
             raise KeyError(key)
         return default
 
     def get_raw(self, key: Any) -> bytes | None:
         """Encoded value bytes (no decode), or None when absent."""
-        with self.env.begin() as txn:
-            return txn.get(encode_key(key))
+        kb = encode_key(key)
+        return self._read(lambda txn: txn.get(kb))
 
     def put(self, key: Any, value: Any) -> None:
         """Store one value in its own (durable per mode) transaction."""
@@ -216,14 +244,17 @@ class LmdbKvStore(LmdbEnvironment, Store):
 
     def items(self) -> Iterator[tuple[Any, Any]]:
         """All (key, value) pairs in key order, read in one transaction."""
-        with self.env.begin(buffers=True) as txn:
-            rows = [(decode_key(k), self._decode(v)) for k, v in txn.cursor()]
+        decode = self._decode
+        rows = self._read(
+            lambda txn: [(decode_key(k), decode(v)) for k, v in txn.cursor()], buffers=True
+        )
         return iter(rows)
 
     def keys(self) -> Iterator[Any]:
         """All keys in key order."""
-        with self.env.begin() as txn:
-            rows = [decode_key(k) for k in txn.cursor().iternext(keys=True, values=False)]
+        rows = self._read(
+            lambda txn: [decode_key(k) for k in txn.cursor().iternext(keys=True, values=False)]
+        )
         return iter(rows)
 
     def search(self, text: str) -> list[tuple[Any, Any]]:
@@ -232,8 +263,9 @@ class LmdbKvStore(LmdbEnvironment, Store):
         from workbench.memory.queries import matches
 
         needle = text.lower()
-        hits = []
-        with self.env.begin(buffers=True) as txn:
+
+        def body(txn: lmdb.Transaction) -> list[tuple[Any, Any]]:
+            hits = []
             for kb, vb in txn.cursor():
                 key = decode_key(kb)
                 if self.codec.name == "edn":
@@ -246,12 +278,15 @@ class LmdbKvStore(LmdbEnvironment, Store):
                 value = self._decode(vb)
                 if matches(needle, key, value):
                     hits.append((key, value))
+            return hits
+
+        hits = self._read(body, buffers=True)
         hits.sort(key=lambda kv: printed(kv[0]))
         return hits
 
     def __contains__(self, key: Any) -> bool:
-        with self.env.begin() as txn:
-            return txn.get(encode_key(key)) is not None
+        kb = encode_key(key)
+        return self._read(lambda txn: txn.get(kb) is not None)
 
     def __len__(self) -> int:
         return int(self.env.stat()["entries"])

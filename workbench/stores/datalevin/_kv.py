@@ -162,7 +162,7 @@ def encode_value(value: Any) -> bytes:
     """Fallback value bytes: b"e" + EDN text when it re-reads identically, else b"b" + binary."""
     try:
         text = edn.dumps(value)
-        if edn.identical(edn.loads(text), value):
+        if edn.identical(edn.loads(text, regex="keep"), value):
             return b"e" + text.encode("utf-8")
     except Exception:  # noqa: BLE001 - unreadable print: binary below
         pass
@@ -172,7 +172,7 @@ def encode_value(value: Any) -> bytes:
 def decode_value(data: bytes) -> Any:
     """Inverse of encode_value."""
     if data[:1] == b"e":
-        return edn.loads(data[1:].decode("utf-8"), source=f"<datalevin {TEXT_DBI}>")
+        return edn.loads(data[1:].decode("utf-8"), source=f"<datalevin {TEXT_DBI}>", regex="keep")
     return _binary().decode(data[1:])
 
 
