@@ -63,6 +63,12 @@ SECTIONS: tuple[Section, ...] = (
         "Schema evolution on Datalevin",
         (("outcomes", ("evolution",)),),
     ),
+    Section(
+        "backup",
+        "07-backup-strategy",
+        "Backup strategy",
+        (("recommendation", ("backup",)),),
+    ),
 )
 
 CSS = """
