@@ -9,6 +9,7 @@ new state beside the destination and swaps it in (see `_backup_restore`), except
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -165,9 +166,16 @@ def _short(text: str) -> str:
     return text.split(". ")[0].rstrip(".")
 
 
+def _holds_nan(value: Any) -> bool:
+    from workbench.stores.datalevin.bridge import walk_values
+
+    return any(isinstance(v, float) and math.isnan(v) for v in walk_values(value))
+
+
 def app_reads(method: Method, path: Path, data: Mapping) -> str:
     """Can the Clojure app read the restored backup? Asked of the session JVM (through the bridge):
-    clojure.edn/read-string for an EDN file, Datalevin's open-kv for a folder."""
+    clojure.edn/read-string for an EDN file, each entry compared with the file's value by
+    clojure.core/= (the app's equality: 1 and 1N are equal); Datalevin's open-kv for a folder."""
     from workbench.stores.datalevin import bridge as wdl
 
     c = _clj()
@@ -178,15 +186,28 @@ def app_reads(method: Method, path: Path, data: Mapping) -> str:
             )
         except Exception as exc:  # noqa: BLE001 - the reader's refusal is the finding
             return f"no: clojure.edn/read-string: {wdl.java_error_text(exc)}"
-        back = wdl.to_edn(read)
-        differ = [k for k, v in data.items() if k not in back or not edn.identical(back[k], v)]
-        same = len(data) - len(differ)
-        if not differ and len(back) == len(data):
-            return f"yes: clojure.edn/read-string gives all {same:,} entries identical"
+        equal = c.var("clojure.core", "=")
+        differ = []
+        for k, v in data.items():
+            try:
+                jk = wdl.to_clj(k)
+                same = bool(read.containsKey(jk)) and bool(
+                    equal.invoke(read.valAt(jk), wdl.to_clj(v))
+                )
+            except wdl.Unstorable:
+                same = False
+            if not same:
+                differ.append(k)
+        nan = [k for k in differ if _holds_nan(data[k])]
+        differ = [k for k in differ if k not in nan]
+        n = len(data) - len(differ) - len(nan)
+        note = f", {len(nan):,} hold ##NaN (never = to itself in Clojure)" if nan else ""
+        if not differ and int(read.count()) == len(data):
+            return f"yes: clojure.edn/read-string gives {n:,} entries = to the file's{note}"
         shown = ", ".join(edn.printed(k, 40) for k in differ[:3])
         return (
-            f"partly: clojure.edn/read-string reads it; {same:,} of {len(data):,} entries identical"
-            f" (differs: {shown})"
+            f"partly: clojure.edn/read-string reads it; {n:,} of {len(data):,} entries = to the "
+            f"file's{note}; differs: {shown}"
         )
     try:
         kv = c.core("open-kv", c.JString(str(path)))

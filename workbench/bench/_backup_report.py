@@ -31,6 +31,19 @@ def _seconds(s: float) -> str:
     return f"{s * 1000:.0f} ms" if s < 1 else f"{s:.2f} s"
 
 
+def _spread(median: float, lo: float, hi: float, repeats: int) -> str:
+    text = _seconds(median)
+    return text if repeats < 2 else f"{text} ({_seconds(lo)} to {_seconds(hi)})"
+
+
+def _live(row: Any) -> str:
+    if row.live_failed:
+        return f"no: {row.live_failed} of {row.repeats} backups failed ({row.live_error})"
+    if row.live_differences:
+        return f"no: {row.live_differences:,} entries torn or missing"
+    return "yes"
+
+
 def _kill(row: Any) -> str:
     if not row.kill_points:
         return row.kill_note or "not tested"
@@ -58,15 +71,17 @@ def table_records(rows: Sequence[Any]) -> list[dict[str, Any]]:
                 "data": f"{r.data} ({r.entries:,} entries)",
                 "method": r.method,
                 "runs in": r.runs_in,
-                "backup s (app writing)": _seconds(r.backup_s_writing),
+                "backup s (app writing)": _spread(
+                    r.backup_s_writing, r.backup_s_writing_min, r.backup_s_writing_max, r.repeats
+                ),
                 "app ops during backup": f"{r.app_ops_during:,}",
-                "backup s (idle)": _seconds(r.backup_s_idle),
+                "backup s (idle)": _spread(
+                    r.backup_s_idle, r.backup_s_idle_min, r.backup_s_idle_max, r.repeats
+                ),
                 "size": human_bytes(r.bytes),
-                "restore s": _seconds(r.restore_s),
+                "restore s": _spread(r.restore_s, r.restore_s_min, r.restore_s_max, r.repeats),
                 "identical after restore": f"{r.identical:,} / {r.entries:,}",
-                "live backup consistent": "yes"
-                if r.live_differences == 0
-                else f"no: {r.live_differences:,} entries torn or missing",
+                "live backup consistent": _live(r),
                 "app can read it": r.app_reads,
                 "restore survives a kill": _kill(r),
             }
@@ -123,12 +138,12 @@ def backup_recommendation(rows: Sequence[Any]) -> dict[str, str]:
         )
     sentence += " (measured through the Python bridge)."
     why = []
-    if export is not None and not export.app_reads.startswith("yes"):
+    if export is not None and export.app_reads and not export.app_reads.startswith("yes"):
         why.append(f"EDN export: {export.app_reads}")
     if unsafe:
         why.append("a kill mid-restore left a half state for " + ", ".join(unsafe))
     if lost:
-        why.append("not identical or torn: " + ", ".join(lost))
+        why.append("not identical, torn or failing while the app wrote: " + ", ".join(lost))
     return {
         "sentence": sentence,
         "status": "needs attention" if why else "go",
@@ -164,8 +179,9 @@ def write_backup_outputs(rows: Sequence[Any], out_dir: str | os.PathLike) -> tup
     text = (
         f"# {TABLE_HEADING}\n\n{_markdown(table_records(rows))}\n\n## Recommendation\n\n"
         f"{rec['sentence']}\n\nStatus: {rec['status']}."
-        + (f" {rec['why']}." if rec["why"] else "")
-        + "\n\nDatalevin's copy, dump and load and the Clojure reads ran in the workbench's JVM through "
+        + (f" {rec['why'][:1].upper()}{rec['why'][1:]}." if rec["why"] else "")
+        + "\n\nTimes are medians over each row's repeats (min to max in brackets). "
+        "Datalevin's copy, dump and load and the Clojure reads ran in the workbench's JVM through "
         "the Python bridge (JPype), not in the Clojure app.\n"
     )
     md_path = atomic_write_text(out / "backup.md", text)

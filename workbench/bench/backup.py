@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import json
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,13 +71,22 @@ class BackupRow:
     entries: int
     method: str
     runs_in: str
-    backup_s_writing: float = 0.0
+    repeats: int = 1
+    backup_s_writing: float = 0.0  # medians over `repeats` runs, *_min/*_max their spread
+    backup_s_writing_min: float = 0.0
+    backup_s_writing_max: float = 0.0
     app_ops_during: int = 0
     backup_s_idle: float = 0.0
+    backup_s_idle_min: float = 0.0
+    backup_s_idle_max: float = 0.0
     bytes: int = 0
     restore_s: float = 0.0
+    restore_s_min: float = 0.0
+    restore_s_max: float = 0.0
     identical: int = 0
     live_differences: int = 0
+    live_failed: int = 0  # backups taken while the app wrote that raised
+    live_error: str = ""
     app_reads: str = ""
     kill_points: int = 0
     kill_survived: int = 0
@@ -86,7 +96,12 @@ class BackupRow:
     @property
     def faithful(self) -> bool:
         """Restored identical, a live backup consistent, no error."""
-        return self.identical == self.entries and self.live_differences == 0 and not self.errors
+        return (
+            self.identical == self.entries
+            and self.live_differences == 0
+            and not self.live_failed
+            and not self.errors
+        )
 
     @property
     def kill_safe(self) -> bool | None:
@@ -246,34 +261,71 @@ def _identical(back: Mapping, data: Mapping) -> int:
     return same - extra
 
 
+def _timed(fn: Callable[[int], Any], repeats: int) -> tuple[float, float, float]:
+    """(median, min, max) seconds of fn(i) for i in range(repeats)."""
+    times = []
+    for i in range(repeats):
+        t0 = time.perf_counter()
+        fn(i)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), min(times), max(times)
+
+
 def _run_method(
-    m: Method, store: Store, data: dict, mapping: Any, label: str, work: Path, kill: bool
+    m: Method,
+    store: Store,
+    data: dict,
+    mapping: Any,
+    label: str,
+    work: Path,
+    kill: bool,
+    repeats: int = 1,
 ) -> BackupRow:
-    row = BackupRow(label, len(data), m.name, m.runs_in)
+    row = BackupRow(label, len(data), m.name, m.runs_in, repeats=repeats)
     suffix = ".edn" if m.kill_restore == "file" else ".nippy" if m.kill_restore is None else ""
-    live, idle = work / f"live{suffix}", work / f"idle{suffix}"
+
+    def artifact(kind: str, i: int) -> Path:
+        return work / f"{kind}-{i}{suffix}"
+
     dest = work / ("dest.edn" if m.kill_restore == "file" else "dest")
     old = work / ("old.edn" if m.kill_restore == "file" else "old")
-    with AppWriting(store, data) as app:
+    windows: list[tuple[float, float]] = []
+
+    made: list[Path] = []
+
+    def live_backup(i: int) -> None:
         t0 = time.perf_counter()
-        m.backup(store, live)
-        t1 = time.perf_counter()
-    row.backup_s_writing, row.app_ops_during = t1 - t0, app.ops_between(t0, t1)
+        try:
+            made.append(m.backup(store, artifact("live", i)))
+        except Exception as exc:  # noqa: BLE001 - a backup the app's writes break is a finding
+            row.live_failed += 1
+            row.live_error = row.live_error or _error(exc)
+        windows.append((t0, time.perf_counter()))
+
+    with AppWriting(store, data) as app:
+        spread = _timed(live_backup, repeats)
+    row.backup_s_writing, row.backup_s_writing_min, row.backup_s_writing_max = spread
+    row.app_ops_during = int(statistics.median(app.ops_between(a, b) for a, b in windows))
     row.errors += [f"app: {e}" for e in app.errors]
     store.put_many({k: data[k] for k in session_keys(data) if k in data})  # undo the saves
     store.flush()
-    m.restore(live, dest)
-    _copy_state(dest, old)  # the "old state" the kill test starts from
-    row.live_differences = live_differences(read_restored(m, dest, mapping), data)
+    if made:
+        m.restore(made[-1], dest)
+        _copy_state(dest, old)  # the "old state" the kill test starts from
+        row.live_differences = live_differences(read_restored(m, dest, mapping), data)
 
-    t0 = time.perf_counter()
-    m.backup(store, idle)
-    row.backup_s_idle = time.perf_counter() - t0
+    spread = _timed(lambda i: m.backup(store, artifact("idle", i)), repeats)
+    row.backup_s_idle, row.backup_s_idle_min, row.backup_s_idle_max = spread
+    idle = artifact("idle", repeats - 1)
     row.bytes = _size(idle)
-    t0 = time.perf_counter()
-    m.restore(idle, dest)
-    row.restore_s = time.perf_counter() - t0
+    spread = _timed(lambda i: m.restore(idle, dest), repeats)
+    row.restore_s, row.restore_s_min, row.restore_s_max = spread
     new_state = br.fingerprint(dest)
+    if not made:  # no live backup to start from: the kill test starts from an empty old state
+        if m.kill_restore == "file":
+            old.write_text("{}", encoding="utf-8")
+        else:
+            old.mkdir()
     row.identical = _identical(read_restored(m, dest, mapping), data)
     row.app_reads = app_reads(m, dest, data)
     if m.kill_restore is None:
@@ -309,12 +361,13 @@ def compare_backups(
     *,
     methods: tuple[str, ...] | None = None,
     limit: int | None = None,
+    repeats: int = 1,
     kill: bool = True,
     work_dir: str | Path | None = None,
     progress: bool | None = None,
 ) -> list[BackupRow]:
-    """Run every backup method on one memory (its first `limit` entries when given; see the
-    module docstring); rows in METHODS order."""
+    """Run every backup method on one memory (its first `limit` entries when given; backups and
+    restores timed `repeats` times; see the module docstring); rows in METHODS order."""
     from tqdm.auto import tqdm
 
     from workbench.analysis.schema import get_mapping
@@ -333,7 +386,9 @@ def compare_backups(
                 work = root / f"m{len(rows)}"
                 work.mkdir()
                 try:
-                    rows.append(_run_method(m, sources[m.source], data, mapping, label, work, kill))
+                    rows.append(
+                        _run_method(m, sources[m.source], data, mapping, label, work, kill, repeats)
+                    )
                 except Exception as exc:  # noqa: BLE001 - a method that fails is a row saying so
                     rows.append(
                         BackupRow(label, len(data), m.name, m.runs_in, errors=[_error(exc)])

@@ -33,7 +33,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument(
         "--quick",
         action="store_true",
-        help="FILE's first 300 entries only, no generated memory (a smoke run)",
+        help="FILE's first 300 entries only, timed once, no generated memory (a smoke run)",
+    )
+    p.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="times each backup and restore is timed, median and spread shown (default 3)",
     )
     p.add_argument("--no-kill", action="store_true", help="skip the kill-halfway restore test")
     p.add_argument("--seed", type=int, default=0, help="seed of the generated memory (default 0)")
@@ -57,16 +63,20 @@ def run(args: argparse.Namespace) -> int:
     out = check_out_dir(args.out, [data])
     if args.entries < 0:
         return fail("bench-backup", f"--entries {args.entries}: give 0 (skip) or more")
+    if args.repeats < 1:
+        return fail("bench-backup", f"--repeats {args.repeats}: give 1 or more")
     mem = readable_memory(data, "back up")
     try:
         datalevin.require()
     except DatalevinUnavailable as exc:
         return fail("bench-backup", str(exc))
     kill = not args.no_kill
-    rows = compare_backups(mem, Path(data).name, limit=300 if args.quick else None, kill=kill)
+    repeats = 1 if args.quick else args.repeats
+    limit = 300 if args.quick else None
+    rows = compare_backups(mem, Path(data).name, limit=limit, repeats=repeats, kill=kill)
     if args.entries and not args.quick:
         gen = generated_backup_memory(args.entries, seed=args.seed)
-        rows += compare_backups(gen, "generated", kill=kill)
+        rows += compare_backups(gen, "generated", repeats=repeats, kill=kill)
     write_backup_outputs(rows, out)
     import pandas as pd
 
