@@ -83,6 +83,11 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "plot_file_sizes": ("workbench.bench.plots", "plot_file_sizes"),
     "plot_startup": ("workbench.bench.plots", "plot_startup"),
     "measure_datalevin": ("workbench.bench.suites.datalevin", "measure"),
+    "compare_backups": ("workbench.bench.backup", "compare_backups"),
+    "backup_table": ("workbench.bench.backup", "backup_table"),
+    "backup_recommendation": ("workbench.bench.backup", "backup_recommendation"),
+    "write_backup_outputs": ("workbench.bench.backup", "write_backup_outputs"),
+    "generated_backup_memory": ("workbench.bench.backup", "generated_memory"),
     "BENCH_SUITES": ("workbench.bench.suites", "SUITES"),
     "bench_suite": ("workbench.bench.suites", "suite"),
     # rehearsal

@@ -41,10 +41,11 @@ def _argv(command: str, path: Path, out: Path) -> list[str]:
         "rehearse": ["rehearse", str(path), "--quick", "--out", str(out)],
         "report": ["report", str(path), "--quick", "--out", str(out)],
         "evolve": ["evolve", "--data", str(path), "--out", str(out)],
+        "bench-backup": ["bench-backup", str(path), "--quick", "--out", str(out)],
     }[command]
 
 
-COMMANDS = ("inspect", "profile", "schema", "bench", "rehearse", "report", "evolve")
+COMMANDS = ("inspect", "profile", "schema", "bench", "rehearse", "report", "evolve", "bench-backup")
 
 
 def _make_input(tmp_path: Path, case: str, monkeypatch) -> Path:
@@ -105,7 +106,7 @@ def test_bad_input(tmp_path, capsys, monkeypatch, command, case) -> None:
     assert not list(tmp_path.glob("**/work-*")), "no work folders left behind"
 
 
-OUT_COMMANDS = ("profile", "schema", "bench", "rehearse", "report", "evolve")
+OUT_COMMANDS = ("profile", "schema", "bench", "rehearse", "report", "evolve", "bench-backup")
 
 
 def _out_argv(command: str, src: Path, out: Path) -> list[str]:

@@ -14,6 +14,7 @@ import sys
 from workbench import __version__
 from workbench.cli import (
     bench,
+    bench_backup,
     evolve,
     generate,
     inspect,
@@ -27,7 +28,18 @@ from workbench.cli import options as _options
 from workbench.cli.options import CliError, os_error_text
 
 #: Each module exposes add_parser(subparsers) and run(args) -> int; help lists them in this order.
-COMMANDS = (inspect, profile, schema, bench, suites, rehearse, report, generate, evolve)
+COMMANDS = (
+    inspect,
+    profile,
+    schema,
+    bench,
+    suites,
+    bench_backup,
+    rehearse,
+    report,
+    generate,
+    evolve,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -65,6 +65,12 @@ SECTIONS: tuple[Section, ...] = (
         "Schema evolution on Datalevin",
         (("outcomes", ("evolution",)),),
     ),
+    Section(
+        "backup",
+        "07-backup-strategy",
+        "Backup strategy",
+        (("recommendation", ("backup",)),),
+    ),
 )
 
 CSS = """

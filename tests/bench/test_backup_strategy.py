@@ -1,0 +1,130 @@
+"""The backup comparison: kill-halfway restores, the live-backup consistency check, the
+recommendation rule, the output files; and (one JVM test) every method on a small memory."""
+
+from __future__ import annotations
+
+import pytest
+
+from workbench import edn
+from workbench.bench import backup as bb
+from workbench.bench._backup_restore import fingerprint, restore_dir
+from workbench.memory.generate import generate_memory
+from workbench.memory.model import memory_from_text
+from workbench.migrate.backup import backup_lmdb
+from workbench.stores.lmdb_kv import LmdbKvStore
+
+K = edn.Keyword
+
+
+@pytest.fixture(scope="module")
+def small():
+    """A generated memory of 60 entries, loaded like a user's file."""
+    return memory_from_text(generate_memory(entries=60, seed=3).text)
+
+
+def _two_backups(tmp_path, memory):
+    """An LMDB store backed up twice with a change in between: (old backup, new backup)."""
+    data = {e.key: e.value for e in memory.entries}
+    store = LmdbKvStore(tmp_path / "src")
+    store.put_many(data)
+    backup_lmdb(store, tmp_path / "A")
+    store.put(next(iter(data)), "changed")
+    backup_lmdb(store, tmp_path / "B")
+    store.close()
+    return tmp_path / "A", tmp_path / "B"
+
+
+def test_staged_swap_survives_a_kill_at_every_step(tmp_path, small) -> None:
+    a, b = _two_backups(tmp_path, small)
+    old = restore_dir(a, tmp_path / "old")
+    new_state = {k: v for k, v in fingerprint(b).items() if k != "MANIFEST.json"}
+    points, survived, note = bb.kill_restore("dir", b, old, new_state, tmp_path / "k")
+    assert points >= 2  # the half-written copy and the swap, at least
+    assert (survived, note) == (points, "")
+
+
+def test_restore_lmdb_two_renames_leave_a_window_a_kill_finds(tmp_path, small) -> None:
+    a, b = _two_backups(tmp_path, small)
+    old = restore_dir(a, tmp_path / "old")
+    new_state = {"data.mdb": fingerprint(b)["data.mdb"]}
+    points, survived, note = bb.kill_restore("lmdb", b, old, new_state, tmp_path / "k")
+    assert points == 3  # half the copy, then each of its two renames
+    assert survived == 2
+    assert "replace 1: destination missing" in note
+
+
+def test_kill_test_refuses_to_claim_anything_when_old_equals_new(tmp_path, small) -> None:
+    a, _b = _two_backups(tmp_path, small)
+    old = restore_dir(a, tmp_path / "old")
+    state = fingerprint(old)
+    assert bb.kill_restore("dir", a, old, state, tmp_path / "k")[:2] == (0, 0)
+
+
+def test_live_differences_accepts_the_traces_writes_and_counts_the_rest() -> None:
+    s = K("presence", "s1")
+    data = {s: {K("a", "b"): 1}, K("x", "y"): "v"}
+    touched = {s: {K("a", "b"): 1, K("workbench", "touched"): 5}, K("x", "y"): "v"}
+    assert bb.live_differences(touched, data) == 0
+    assert bb.live_differences({**touched, K("davidwu", "trace-0-3"): {}}, data) == 0
+    assert bb.live_differences({s: touched[s]}, data) == 1  # an entry missing
+    assert bb.live_differences({**touched, K("x", "y"): "torn"}, data) == 1
+    assert bb.live_differences({**touched, K("other", "new"): 1}, data) == 1
+
+
+def _row(method: str, **kw) -> bb.BackupRow:
+    base = dict(
+        data="m.edn",
+        entries=10,
+        method=method,
+        runs_in="x",
+        bytes=100,
+        identical=10,
+        app_reads="yes: fine",
+        kill_points=2,
+        kill_survived=2,
+    )
+    return bb.BackupRow(**{**base, **kw})
+
+
+def test_recommendation_follows_the_measurements(tmp_path) -> None:
+    good = [
+        _row("Datalevin copy", bytes=200),
+        _row("Datalevin copy, compacted", bytes=150),
+        _row("workbench EDN export", bytes=50),
+    ]
+    rec = bb.backup_recommendation(good)
+    assert rec["status"] == "go" and "compact? true" in rec["sentence"] and not rec["why"]
+    unsafe = [*good, _row("py-lmdb compacting copy (lmdb-kv)", kill_survived=1)]
+    rec = bb.backup_recommendation(unsafe)
+    assert rec["status"] == "needs attention" and "lmdb-kv" in rec["why"]
+    lost = [_row(r.method, identical=9) for r in good]
+    assert bb.backup_recommendation(lost)["status"] == "no-go"
+
+
+def test_outputs_have_the_backup_heading_and_every_row(tmp_path) -> None:
+    rows = [_row("Datalevin copy"), _row("workbench EDN export", errors=["boom"])]
+    csv_path, md_path = bb.write_backup_outputs(rows, tmp_path)
+    text = md_path.read_text()
+    assert text.startswith("# Backup") and "## Recommendation" in text
+    assert csv_path.read_text().count("\n") == 3
+    table = bb.backup_table(rows)
+    assert list(table["method"]) == ["Datalevin copy", "workbench EDN export"]
+    assert table.loc[0, "restore survives a kill"].startswith("yes: 2/2")
+
+
+@pytest.mark.datalevin
+def test_every_method_restores_identical_data_on_datalevin(dl, small) -> None:
+    rows = bb.compare_backups(small, "small", progress=False)
+    assert [r.method for r in rows] == list(bb.METHOD_NAMES)
+    for r in rows:
+        assert r.errors == [], r.method
+        assert (r.identical, r.live_differences) == (len(small.entries), 0), r.method
+        assert r.bytes > 0 and r.restore_s > 0
+    by = {r.method: r for r in rows}
+    for name in ("Datalevin copy", "Datalevin copy, compacted", "Datalevin datom dump/load"):
+        assert by[name].app_reads.startswith("yes: Datalevin opens it"), by[name].app_reads
+    assert by["Datalevin copy, compacted"].bytes < by["Datalevin copy"].bytes
+    assert by["Datalevin copy"].kill_safe and by["workbench EDN export"].kill_safe
+    assert by["py-lmdb compacting copy (lmdb-kv)"].kill_safe is False
+    assert by["py-lmdb compacting copy (lmdb-kv)"].app_reads.startswith("no: Datalevin open-kv")
+    assert "clojure.edn/read-string" in by["workbench EDN export"].app_reads

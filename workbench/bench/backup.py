@@ -1,0 +1,421 @@
+"""Backup strategy: Datalevin's native copy and datom dump against py-lmdb's copy and the EDN export.
+
+For each method (`_backup_methods.METHODS`), on one memory:
+
+1. back up while the app writes: `workloads.mixed_trace` runs against the source store in a thread
+   (hot-key reads, session saves, learning creation, as fast as it can); the time and the app
+   operations done meanwhile are recorded; that backup is restored and checked *consistent*: every
+   entry is the file's value or a value the trace wrote, no entry missing;
+2. with the app idle (the trace's changes undone), back up again, restore it over the first restore
+   and compare every entry with the file (*identical*); ask the session JVM whether the app can read
+   it (clojure.edn/read-string for EDN, Datalevin open-kv for a folder);
+3. kill a child process doing that restore at each of its file steps (half-way through a file copy,
+   right after each rename or swap) and check the destination is the old state or the new, never
+   anything else.
+
+Datalevin's operations and the Clojure reads go through the Python bridge (JPype), not the Clojure
+app; the table says so per row.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workbench import edn
+from workbench.bench import _backup_restore as br
+from workbench.bench._backup_methods import METHODS, Method, app_reads, read_restored
+from workbench.bench._backup_report import (
+    TABLE_HEADING,
+    backup_recommendation,
+    backup_table,
+    table_records,
+    write_backup_outputs,
+)
+from workbench.bench.workloads import mixed_trace, session_keys
+from workbench.stores.base import Store
+
+__all__ = [
+    "BackupRow",
+    "METHOD_NAMES",
+    "TABLE_HEADING",
+    "table_records",
+    "generated_memory",
+    "compare_backups",
+    "backup_table",
+    "backup_recommendation",
+    "write_backup_outputs",
+    "live_differences",
+    "kill_restore",
+]
+
+METHOD_NAMES = tuple(m.name for m in METHODS)
+_TOUCHED = edn.Keyword("workbench", "touched")
+
+
+@dataclass
+class BackupRow:
+    """One method's figures on one memory."""
+
+    data: str
+    entries: int
+    method: str
+    runs_in: str
+    repeats: int = 1
+    backup_s_writing: float = 0.0  # medians over `repeats` runs, *_min/*_max their spread
+    backup_s_writing_min: float = 0.0
+    backup_s_writing_max: float = 0.0
+    app_ops_during: int = 0
+    backup_s_idle: float = 0.0
+    backup_s_idle_min: float = 0.0
+    backup_s_idle_max: float = 0.0
+    bytes: int = 0
+    restore_s: float = 0.0
+    restore_s_min: float = 0.0
+    restore_s_max: float = 0.0
+    identical: int = 0
+    live_differences: int = 0
+    live_failed: int = 0  # backups taken while the app wrote that raised
+    live_error: str = ""
+    app_reads: str = ""
+    kill_points: int = 0
+    kill_survived: int = 0
+    kill_note: str = ""
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def faithful(self) -> bool:
+        """Restored identical, a live backup consistent, no error."""
+        return (
+            self.identical == self.entries
+            and self.live_differences == 0
+            and not self.live_failed
+            and not self.errors
+        )
+
+    @property
+    def kill_safe(self) -> bool | None:
+        """Every kill left the old or the new state (None: not tested)."""
+        return None if not self.kill_points else self.kill_survived == self.kill_points
+
+
+# --------------------------------------------------------------------------- the app writing
+
+
+class _CountingStore:
+    """The store as mixed_trace sees it, recording when each app operation ended."""
+
+    def __init__(self, store: Store, stamps: list[float]):
+        self.store, self.stamps = store, stamps
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        out = self.store.get(key, default)
+        self.stamps.append(time.perf_counter())
+        return out
+
+    def put(self, key: Any, value: Any) -> None:
+        self.store.put(key, value)
+        self.stamps.append(time.perf_counter())
+
+    def delete(self, key: Any) -> bool:
+        out = self.store.delete(key)
+        self.stamps.append(time.perf_counter())
+        return out
+
+    def flush(self) -> None:
+        self.store.flush()
+
+
+class AppWriting:
+    """mixed_trace in a thread, in chunks of `chunk` ops (each cleans up its new keys) until stopped."""
+
+    def __init__(self, store: Store, data: dict, chunk: int = 20):
+        self.stamps: list[float] = []
+        self.errors: list[str] = []
+        self._store = _CountingStore(store, self.stamps)
+        self._data, self._chunk = data, chunk
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        seed = 0
+        while not self._stop.is_set():
+            try:
+                mixed_trace(self._store, self._data, n_ops=self._chunk, seed=seed)
+            except Exception as exc:  # noqa: BLE001 - an app-visible error is a finding
+                self.errors.append(f"{type(exc).__name__}: {exc}")
+                return
+            seed += 1
+
+    def __enter__(self) -> AppWriting:
+        self._thread.start()
+        deadline = time.perf_counter() + 30
+        while len(self.stamps) < 2 * self._chunk and time.perf_counter() < deadline:
+            time.sleep(0.01)  # warm: the app has saved sessions before the backup starts
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def ops_between(self, t0: float, t1: float) -> int:
+        """App operations that ended inside [t0, t1]."""
+        return sum(1 for t in list(self.stamps) if t0 <= t <= t1)
+
+
+def live_differences(back: Mapping, data: Mapping) -> int:
+    """Entries of a backup taken while the trace wrote that are neither the file's value nor a
+    value the trace wrote (a touched session, a `trace-*` learning record), plus missing entries."""
+    bad = 0
+    for k, v in data.items():
+        if k not in back:
+            bad += 1
+            continue
+        b = back[k]
+        if edn.identical(b, v):
+            continue
+        if isinstance(b, Mapping) and _TOUCHED in b:
+            if edn.identical({x: y for x, y in b.items() if x != _TOUCHED}, v):
+                continue
+        bad += 1
+    for k in back:
+        if k not in data and not (isinstance(k, edn.Keyword) and str(k.name).startswith("trace-")):
+            bad += 1
+    return bad
+
+
+# ------------------------------------------------------------------------------ kill test
+
+
+def _copy_state(src: Path, dest: Path) -> None:
+    if src.is_dir():
+        shutil.copytree(src, dest, ignore=shutil.ignore_patterns(*br.LOCK_FILES))
+    else:
+        shutil.copyfile(src, dest)
+
+
+def kill_restore(
+    restore: str, backup: Path, old: Path, new_state: dict | None, work: Path, max_points: int = 12
+) -> tuple[int, int, str]:
+    """Kill a child restoring `backup` over a copy of `old` at each of its file steps; return
+    (kill points, points that left the old or the new state, what went wrong where)."""
+    old_state = br.fingerprint(old)
+    if old_state == new_state:
+        return 0, 0, "not tested: the old and the new state are the same bytes"
+    points = survived = 0
+    notes = []
+    for at in range(1, max_points + 1):
+        dest = work / f"kill-{at}"
+        _copy_state(old, dest)
+        spec = json.dumps({"restore": restore, "backup": str(backup), "dest": str(dest), "at": at})
+        child = subprocess.Popen(
+            [sys.executable, "-m", "workbench.bench._backup_kill", spec],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        line = (child.stdout.readline() if child.stdout else "").strip()
+        child.kill()
+        _out, err = child.communicate()
+        if not line.startswith("PAUSED"):
+            if not line.startswith("DONE"):
+                notes.append(f"child failed: {(err or line).strip().splitlines()[-1:]}")
+            break
+        points += 1
+        state = br.fingerprint(dest)
+        if state in (old_state, new_state):
+            survived += 1
+        else:
+            what = "missing" if state is None else "neither old nor new"
+            notes.append(f"killed after {line.split(' ', 2)[2]}: destination {what}")
+    return points, survived, "; ".join(notes)
+
+
+# ------------------------------------------------------------------------------ comparison
+
+
+def _size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(
+        f.stat().st_size for f in path.iterdir() if f.is_file() and f.name not in br.LOCK_FILES
+    )
+
+
+def _identical(back: Mapping, data: Mapping) -> int:
+    if len(back) != len(data):
+        extra = len([k for k in back if k not in data])
+    else:
+        extra = 0
+    same = sum(1 for k, v in data.items() if k in back and edn.identical(back[k], v))
+    return same - extra
+
+
+def _timed(fn: Callable[[int], Any], repeats: int) -> tuple[float, float, float]:
+    """(median, min, max) seconds of fn(i) for i in range(repeats)."""
+    times = []
+    for i in range(repeats):
+        t0 = time.perf_counter()
+        fn(i)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), min(times), max(times)
+
+
+def _run_method(
+    m: Method,
+    store: Store,
+    data: dict,
+    mapping: Any,
+    label: str,
+    work: Path,
+    kill: bool,
+    repeats: int = 1,
+) -> BackupRow:
+    row = BackupRow(label, len(data), m.name, m.runs_in, repeats=repeats)
+    suffix = ".edn" if m.kill_restore == "file" else ".nippy" if m.kill_restore is None else ""
+
+    def artifact(kind: str, i: int) -> Path:
+        return work / f"{kind}-{i}{suffix}"
+
+    dest = work / ("dest.edn" if m.kill_restore == "file" else "dest")
+    old = work / ("old.edn" if m.kill_restore == "file" else "old")
+    windows: list[tuple[float, float]] = []
+
+    made: list[Path] = []
+
+    def live_backup(i: int) -> None:
+        t0 = time.perf_counter()
+        try:
+            made.append(m.backup(store, artifact("live", i)))
+        except Exception as exc:  # noqa: BLE001 - a backup the app's writes break is a finding
+            row.live_failed += 1
+            row.live_error = row.live_error or _error(exc)
+        windows.append((t0, time.perf_counter()))
+
+    with AppWriting(store, data) as app:
+        spread = _timed(live_backup, repeats)
+    row.backup_s_writing, row.backup_s_writing_min, row.backup_s_writing_max = spread
+    row.app_ops_during = int(statistics.median(app.ops_between(a, b) for a, b in windows))
+    row.errors += [f"app: {e}" for e in app.errors]
+    store.put_many({k: data[k] for k in session_keys(data) if k in data})  # undo the saves
+    store.flush()
+    if made:
+        m.restore(made[-1], dest)
+        _copy_state(dest, old)  # the "old state" the kill test starts from
+        row.live_differences = live_differences(read_restored(m, dest, mapping), data)
+
+    spread = _timed(lambda i: m.backup(store, artifact("idle", i)), repeats)
+    row.backup_s_idle, row.backup_s_idle_min, row.backup_s_idle_max = spread
+    idle = artifact("idle", repeats - 1)
+    row.bytes = _size(idle)
+    spread = _timed(lambda i: m.restore(idle, dest), repeats)
+    row.restore_s, row.restore_s_min, row.restore_s_max = spread
+    new_state = br.fingerprint(dest)
+    if not made:  # no live backup to start from: the kill test starts from an empty old state
+        if m.kill_restore == "file":
+            old.write_text("{}", encoding="utf-8")
+        else:
+            old.mkdir()
+    row.identical = _identical(read_restored(m, dest, mapping), data)
+    row.app_reads = app_reads(m, dest, data)
+    if m.kill_restore is None:
+        row.kill_note = "not tested: this restore runs in the JVM (a kill test needs a second one)"
+    elif kill:
+        row.kill_points, row.kill_survived, row.kill_note = kill_restore(
+            m.kill_restore, idle, old, new_state, work
+        )
+    else:
+        row.kill_note = "not tested (kill test off)"
+    return row
+
+
+def _sources(data: dict, mapping: Any, root: Path) -> dict[str, Store]:
+    from workbench.stores.datalevin.store import DatalevinStore
+    from workbench.stores.lmdb_entity import LmdbEntityStore
+    from workbench.stores.lmdb_kv import LmdbKvStore
+
+    out: dict[str, Store] = {
+        "datalevin": DatalevinStore(root / "datalevin", shape="datalog", mapping=mapping),
+        "lmdb-kv": LmdbKvStore(root / "lmdb-kv"),
+        "lmdb-entity": LmdbEntityStore(root / "lmdb-entity", mapping=mapping),
+    }
+    for store in out.values():
+        store.put_many(data)
+        store.flush()
+    return out
+
+
+def compare_backups(
+    memory: Any,
+    label: str,
+    *,
+    methods: tuple[str, ...] | None = None,
+    limit: int | None = None,
+    repeats: int = 1,
+    kill: bool = True,
+    work_dir: str | Path | None = None,
+    progress: bool | None = None,
+) -> list[BackupRow]:
+    """Run every backup method on one memory (its first `limit` entries when given; backups and
+    restores timed `repeats` times; see the module docstring); rows in METHODS order."""
+    from tqdm.auto import tqdm
+
+    from workbench.analysis.schema import get_mapping
+
+    data = {e.key: e.value for e in memory.entries[:limit]}
+    mapping = get_mapping("inferred", memory=memory)
+    chosen = [m for m in METHODS if methods is None or m.name in methods]
+    root = Path(tempfile.mkdtemp(prefix="wb-backup-", dir=work_dir))
+    rows = []
+    try:
+        sources = _sources(data, mapping, root / "sources")
+        try:
+            bar = tqdm(chosen, desc=f"backups of {label}", unit="method", disable=progress is False)
+            for m in bar:
+                bar.set_postfix_str(m.name)
+                work = root / f"m{len(rows)}"
+                work.mkdir()
+                try:
+                    rows.append(
+                        _run_method(m, sources[m.source], data, mapping, label, work, kill, repeats)
+                    )
+                except Exception as exc:  # noqa: BLE001 - a method that fails is a row saying so
+                    rows.append(
+                        BackupRow(label, len(data), m.name, m.runs_in, errors=[_error(exc)])
+                    )
+                shutil.rmtree(work, ignore_errors=True)
+        finally:
+            for store in sources.values():
+                store.close()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return rows
+
+
+def generated_memory(entries: int, seed: int = 0, work_dir: str | Path | None = None) -> Any:
+    """A generated memory of `entries` entries, written to a temp file and loaded like a user's."""
+    from workbench.memory.generate import generate_memory
+    from workbench.memory.model import load_memory
+
+    folder = Path(tempfile.mkdtemp(prefix="wb-backup-gen-", dir=work_dir))
+    try:
+        path = generate_memory(entries=entries, seed=seed).write(folder / "memory.edn")
+        return load_memory(path, progress=False)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _error(exc: BaseException) -> str:
+    from workbench.stores.datalevin import bridge as wdl
+
+    return f"{type(exc).__name__}: {wdl.java_error_text(exc)}"
