@@ -13,6 +13,7 @@ import sys
 
 from workbench.cli import (
     bench,
+    bench_queries,
     evolve,
     generate,
     inspect,
@@ -25,7 +26,18 @@ from workbench.cli import (
 from workbench.cli.options import CliError, os_error_text
 
 #: Each module exposes add_parser(subparsers) and run(args) -> int; help lists them in this order.
-COMMANDS = (inspect, profile, schema, bench, suites, rehearse, report, generate, evolve)
+COMMANDS = (
+    inspect,
+    profile,
+    schema,
+    bench,
+    suites,
+    bench_queries,
+    rehearse,
+    report,
+    generate,
+    evolve,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -63,6 +63,12 @@ SECTIONS: tuple[Section, ...] = (
         "Schema evolution on Datalevin",
         (("outcomes", ("evolution",)),),
     ),
+    Section(
+        "queries",
+        "08-query-patterns",
+        "Query patterns: what gains from Datalog",
+        (("ranked queries", ("quer",)),),
+    ),
 )
 
 CSS = """
