@@ -8,7 +8,15 @@ pytestmark = pytest.mark.datalevin
 
 
 def test_datalevin_answers_every_pattern_like_the_edn_map(dl, tmp_path) -> None:
-    from workbench.bench.queries import BRIDGE, CACHED, EDN, JVM, LMDB, measure_queries
+    from workbench.bench.queries import (
+        BRIDGE,
+        CACHED,
+        EDN,
+        EDN_JVM,
+        JVM,
+        LMDB,
+        measure_queries,
+    )
     from workbench.memory.generate import generate_memory
     from workbench.memory.model import load_memory
 
@@ -24,6 +32,8 @@ def test_datalevin_answers_every_pattern_like_the_edn_map(dl, tmp_path) -> None:
     # the bridge offers every pattern but the attribute lookups (no store method for them)
     bridge = set(costs.loc[costs["store"] == BRIDGE, "pattern"])
     assert bridge == set(costs.loc[costs["source"] != "data-suggested", "pattern"])
+    # the map as a Clojure map: get by key and search only
+    assert set(costs.loc[costs["store"] == EDN_JVM, "pattern"]) == {"get_by_key", "search"}
     wrong = costs.loc[costs["equal"] != True, ["pattern", "store"]]  # noqa: E712
     assert wrong.empty, wrong
     assert costs.attrs["skipped_keys"] == []
