@@ -15,6 +15,7 @@ from workbench import __version__
 from workbench.cli import (
     bench,
     bench_backup,
+    bench_queries,
     evolve,
     generate,
     inspect,
@@ -35,6 +36,7 @@ COMMANDS = (
     bench,
     suites,
     bench_backup,
+    bench_queries,
     rehearse,
     report,
     generate,

@@ -71,6 +71,12 @@ SECTIONS: tuple[Section, ...] = (
         "Backup strategy",
         (("recommendation", ("backup",)),),
     ),
+    Section(
+        "queries",
+        "08-query-patterns",
+        "Query patterns: what gains from Datalog",
+        (("ranked queries", ("quer",)),),
+    ),
 )
 
 CSS = """

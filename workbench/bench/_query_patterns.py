@@ -1,0 +1,325 @@
+"""The query patterns compared by workbench.bench.queries: what each asks, and how each store runs it.
+
+A pattern has one answer (a canonical list: ``workbench.memory.queries.canonical``) and four ways
+to get it: the in-memory map (a Python emulation of the app's scan over its atom), the Python LMDB
+entity store's public methods, the Datalevin store through the Python bridge, and the Datalog
+ops run inside the JVM (``[:q form input ...]`` or ``[:pull pattern ref]``; built by ``jvm_ops``).
+The plan's queries take their Datalog from ``DATALOG_QUERIES`` itself: a recording stand-in for the
+store's Datalog shape captures the exact queries the store runs, so they are not written twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from workbench import edn
+from workbench.analysis.schema.mapping import RECORD_LAYOUT
+from workbench.memory.queries import (
+    QUERY_DEFAULTS,
+    canonical,
+    iter_builder_sessions,
+    iter_presence,
+    run_query,
+    search_items,
+    session_last_active,
+    to_ms,
+)
+from workbench.stores.datalevin.store import DATALOG_QUERIES, KEY_ATTR, key_from_text, key_text
+
+K = edn.Keyword
+MEMORY_KEY = K("memory", "key")
+DAY_MS = 86_400_000
+#: value types a data-suggested equality lookup is made for (the stored value is the file's value)
+LOOKUP_TYPES = ("db.type/keyword", "db.type/string", "db.type/boolean", "db.type/long")
+PULL_VALUE = "[:workbench/key :memory/key :memory/value]"
+SEARCH_Q = (
+    "[:find [?wk ...] :in $ ?re :where [?e :workbench/key ?wk] [?e :memory/key ?k] "
+    "[?e :memory/value ?v] (or-join [?k ?v ?re] [(re-find ?re ?k)] [(re-find ?re ?v)])]"
+)
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One access or query: its name, where it comes from, its parameters."""
+
+    name: str
+    source: str  # "app access", "plan query", "data-suggested"
+    what: str  # one line for the table
+    kind: str  # "get", "search", "query" (a workbench.memory.queries query), "lookup"
+    params: dict[str, Any] = field(default_factory=dict)
+    keys: tuple = ()  # get: the keys read in one pass
+    attr: Any = None  # lookup: the attribute
+    value: Any = None  # lookup: the value
+    why: str = ""  # lookup: what the profile found
+
+    @property
+    def calls(self) -> int:
+        """Store calls in one timed pass (a pass of `get` reads every key once)."""
+        return max(1, len(self.keys)) if self.kind == "get" else 1
+
+
+def _printed(value: Any) -> str:
+    return value if type(value) is str else edn.printed(value)
+
+
+# ------------------------------------------------------------------------------- the patterns
+
+
+def latest_activity(data: Mapping) -> int | None:
+    """Latest session activity in the data (builder sessions and presence), epoch ms."""
+    items = list(data.items())
+    times = [t for t in (session_last_active(s) for s in iter_builder_sessions(items)) if t]
+    for _sid, _uid, user in iter_presence(items):
+        if isinstance(user, Mapping):
+            t = to_ms(user.get(K("user", "joined-at")))
+            if t is not None:
+                times.append(t)
+    return max(times) if times else None
+
+
+def app_patterns(data: Mapping, n_keys: int = 50, needle: str = "clojure") -> list[Pattern]:
+    """The app's own accesses and the plan's four queries, with parameters taken from the data."""
+    keys = list(data)
+    step = max(1, len(keys) // max(1, n_keys))
+    picked = tuple(keys[::step][:n_keys])
+    latest = latest_activity(data)
+    since = (latest - DAY_MS) if latest is not None else 0
+    d = QUERY_DEFAULTS
+    return [
+        Pattern("get_by_key", "app access", "get-value of one key", "get", keys=picked),
+        Pattern(
+            "search",
+            "app access",
+            f"substring search over keys and values ({needle!r})",
+            "search",
+            {"text": needle},
+        ),
+        Pattern(
+            "learning_by_tag",
+            "app access",
+            f"tag -> learning records ({d['learning_by_tag']['tag']!r})",
+            "query",
+            dict(d["learning_by_tag"]),
+        ),
+        Pattern(
+            "sessions_by_type",
+            "plan query",
+            f"sessions by type ({edn.printed(d['sessions_by_type']['type'])})",
+            "query",
+            dict(d["sessions_by_type"]),
+        ),
+        Pattern(
+            "learning_by_level",
+            "plan query",
+            f"learning records by level ({edn.printed(d['learning_by_level']['level'])}, status "
+            "where level is absent)",
+            "query",
+            dict(d["learning_by_level"]),
+        ),
+        Pattern(
+            "sessions_active_since",
+            "plan query",
+            "sessions active in the 24 h before the latest activity",
+            "query",
+            {"since_ms": since},
+        ),
+        Pattern(
+            "sessions_with_users", "plan query", "sessions with their users (presence)", "query"
+        ),
+    ]
+
+
+def suggested_patterns(profile: Any, schema: Any, limit: int = 3) -> list[Pattern]:
+    """Equality lookups on the attributes the profile finds selective: typed top-level scalars
+    with a few distinct values, each asked for its rarest value (the fewest entities)."""
+    from workbench.analysis.profile import TOP_VALUES
+
+    found = []
+    for (kind, path), st in profile.stats.items():
+        if RECORD_LAYOUT.get(kind) != "root" or len(path) != 1 or st.overflow:
+            continue
+        attr = path[0]
+        a = schema.attributes.get(attr)
+        if type(attr) is not K or not attr.namespace or a is None or a.cardinality != "one":
+            continue
+        if a.value_type not in LOOKUP_TYPES or st.iso or st.ms:
+            continue
+        values = {v: n for (_t, v), n in st.values.items() if v is not None}
+        if not 2 <= len(values) <= TOP_VALUES:
+            continue
+        value, n = min(values.items(), key=lambda kv: (kv[1], edn.printed(kv[0])))
+        share = n / st.count if st.count else 1.0
+        found.append((share, kind, attr, value, n, len(values), st.count))
+    found.sort(key=lambda r: (r[0], edn.printed(r[2])))
+    out = []
+    for share, kind, attr, value, n, distinct, count in found[:limit]:
+        out.append(
+            Pattern(
+                f"{attr.namespace}_{attr.name}".replace("-", "_").replace("?", ""),
+                "data-suggested",
+                f"{kind} entries with {attr} = {edn.printed(value)}",
+                "lookup",
+                attr=attr,
+                value=value,
+                why=f"{distinct} distinct values in {count:,} {kind} entries; "
+                f"{edn.printed(value)} in {n:,} ({share:.1%})",
+            )
+        )
+    return out
+
+
+# ------------------------------------------------------------------------------- the answers
+
+
+def edn_answer(p: Pattern, data: Mapping) -> list:
+    """The pattern on the in-memory map (Python emulation of the app's scan of its atom)."""
+    if p.kind == "get":
+        return canonical([[_printed(k), edn.printed(data.get(k))] for k in p.keys])
+    if p.kind == "search":
+        return canonical(_printed(k) for k, _v in search_items(data.items(), p.params["text"]))
+    if p.kind == "query":
+        return run_query(p.name, data.items(), **p.params)
+    want, t = p.value, type(p.value)
+    return canonical(
+        _printed(k)
+        for k, v in data.items()
+        if isinstance(v, Mapping) and type(v.get(p.attr)) is t and v.get(p.attr) == want
+    )
+
+
+def edn_call(p: Pattern, data: Mapping) -> Callable[[], Any]:
+    """One timed pass on the in-memory map (the scan only; canonical sorting left out)."""
+    if p.kind == "get":
+        keys = p.keys
+        return lambda: [data.get(k) for k in keys]
+    if p.kind == "search":
+        text = p.params["text"]
+        return lambda: search_items(data.items(), text)
+    if p.kind == "query":
+        from workbench.memory.queries import QUERIES
+
+        fn, params = QUERIES[p.name], p.params
+        return lambda: fn(data.items(), **params)
+    attr, want, t = p.attr, p.value, type(p.value)
+    return lambda: [
+        k
+        for k, v in data.items()
+        if isinstance(v, Mapping) and type(v.get(attr)) is t and v.get(attr) == want
+    ]
+
+
+class EntityKeys:
+    """Entity id -> printed key of an LMDB entity store, built once, untimed (its public
+    `entities_with` answers entity ids; the key of each is read back here)."""
+
+    def __init__(self, store: Any, data: Mapping) -> None:
+        from workbench.analysis.schema.mapping import identity_text
+
+        self.of: dict[int, str] = {}
+        for k in data:
+            try:
+                text = identity_text(k)
+            except Exception:  # noqa: BLE001 - a key the mapping cannot print has no entity
+                continue
+            for eid in store.entities_with(MEMORY_KEY, text):
+                self.of[eid] = _printed(k)
+
+
+def lmdb_call(p: Pattern, store: Any) -> Callable[[], Any]:
+    """One timed pass on the LMDB entity store, through its public methods."""
+    if p.kind == "get":
+        keys = p.keys
+        return lambda: [store.lookup(k) for k in keys]
+    if p.kind == "search":
+        text = p.params["text"]
+        return lambda: store.search(text)
+    if p.kind == "query":
+        name, params = p.name, p.params
+        return lambda: store.query(name, **params)
+    return lambda: store.entities_with(p.attr, p.value)
+
+
+def store_answer(p: Pattern, result: Any, keys: EntityKeys | None = None) -> list:
+    """The canonical answer from a store call's result (LMDB entity or Datalevin store)."""
+    if p.kind == "get":
+        return canonical(
+            [[_printed(k), edn.printed(v)] for k, v in zip(p.keys, result, strict=True)]
+        )
+    if p.kind == "search":
+        return canonical(_printed(k) for k, _v in result)
+    if p.kind == "query":
+        return result
+    of = keys.of if keys is not None else {}
+    return canonical(of.get(eid, f"<entity {eid}>") for eid in result)
+
+
+def bridge_call(p: Pattern, store: Any) -> Callable[[], Any] | None:
+    """One timed pass on the Datalevin store through the Python bridge (None: no store method
+    for an attribute lookup; its Datalog is timed in the JVM only)."""
+    return None if p.kind == "lookup" else lmdb_call(p, store)
+
+
+# ------------------------------------------------------------------------------ JVM Datalog
+
+
+class Recorder:
+    """Stands in for the Datalevin store's Datalog shape: runs each query the plan's Datalog
+    (DATALOG_QUERIES) asks for on the JVM-side connection, and records it for timing."""
+
+    def __init__(self, c: Any, conn: Any, schema: Any) -> None:
+        self.c, self.conn, self.schema = c, conn, schema
+        self.ops: list[Any] = []
+
+    def q(self, text: str, *inputs: Any) -> Any:
+        from workbench.stores.datalevin import bridge as wdl
+
+        c = self.c
+        op = [c.kw("q"), c.read(text), *(wdl.to_clj(i) for i in inputs)]
+        self.ops.append(c.PersistentVector.create(c.ObjectArray(op)))
+        return c.core("q", op[1], c.core("db", self.conn), *op[2:])
+
+
+def jvm_ops(p: Pattern, c: Any, conn: Any, schema: Any, ci_pattern: Any) -> tuple[list, Any]:
+    """(ops, answer from the JVM result): the Datalog ops of one pass, and a function turning
+    the pass's result (a vector, one item per op) into the canonical answer."""
+    from workbench.stores.datalevin import bridge as wdl
+
+    vec = c.PersistentVector.create
+    if p.kind == "query":
+        rec = Recorder(c, conn, schema)
+        answer = DATALOG_QUERIES[p.name].run(rec, **p.params)
+        return rec.ops, lambda _result: answer
+    if p.kind == "get":
+        pattern, key_kw = c.read(PULL_VALUE), c.kw(f"{KEY_ATTR.namespace}/{KEY_ATTR.name}")
+        ops = [
+            vec(c.ObjectArray([c.kw("pull"), pattern, vec(c.ObjectArray([key_kw, key_text(k)]))]))
+            for k in p.keys
+        ]
+        return ops, lambda result: _pulled_values(p, schema, result)
+    if p.kind == "search":
+        regex = ci_pattern.invoke(c.JString(p.params["text"]))
+        ops = [vec(c.ObjectArray([c.kw("q"), c.read(SEARCH_Q), regex]))]
+    else:
+        q = f"[:find [?wk ...] :in $ ?v :where [?e {p.attr} ?v] [?e :workbench/key ?wk]]"
+        ops = [vec(c.ObjectArray([c.kw("q"), c.read(q), wdl.to_clj(p.value)]))]
+    return ops, lambda result: canonical(_printed(key_from_text(str(t))) for t in (result[0] or ()))
+
+
+def _pulled_values(p: Pattern, schema: Any, result: Any) -> list:
+    from workbench.analysis.schema import get_mapping
+    from workbench.stores.datalevin import bridge as wdl
+    from workbench.stores.datalevin.store import value_from_entity
+
+    mapping = get_mapping("inferred", schema=schema)
+    rows = []
+    for k, pulled in zip(p.keys, result, strict=True):
+        ent = wdl.to_edn(pulled) if pulled is not None else None
+        if not ent:
+            rows.append([_printed(k), edn.printed(None)])
+            continue
+        ent.pop(K("db", "id"), None)
+        ent.pop(KEY_ATTR, None)
+        rows.append([_printed(k), edn.printed(value_from_entity(mapping, ent))])
+    return canonical(rows)
