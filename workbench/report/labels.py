@@ -74,6 +74,7 @@ LABELS: dict[str, str] = {
     # answers written by notebooks: {sentence, status, why}
     "backup": "Backup strategy",
     "queries": "Query patterns",
+    "queries ranked (top 5)": "The five queries that gain most from Datalog",
     "sentence": "Answer",
     "status": "Badge",
     "why": "Why",
