@@ -121,8 +121,14 @@ def test_keys_damage_schema_and_badges_that_changed_are_named(two_runs) -> None:
 def test_the_same_runs_compare_as_unchanged(two_runs) -> None:
     old, _new = two_runs
     c = compare_runs(old, old)
-    assert c.keys.empty and c.schema is not None and c.schema.empty
+    assert c.keys is not None and c.keys.empty and c.schema is not None and c.schema.empty
     assert "0 answer badge(s) changed" in c.headline()
+    (old / "tables" / "explore-keys.csv").unlink()
+    (old / "schema" / "schema.edn").unlink()
+    blind = compare_runs(old, _new)
+    assert blind.keys is None and blind.schema is None and len(blind.notes) == 2
+    assert "keys not compared" in blind.headline()
+    assert render_compare(blind).count("Not compared (see the notes)") == 2
 
 
 def test_compare_refuses_a_folder_that_is_no_report_or_is_the_output(two_runs, tmp_path, capsys):

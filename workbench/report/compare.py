@@ -31,7 +31,9 @@ class Comparison:
     old: str
     new: str
     per_type: pd.DataFrame
-    keys: pd.DataFrame  # change (added/removed), data_type, keys, examples
+    keys: (
+        pd.DataFrame | None
+    )  # change (added/removed), data_type, keys, examples; None: no key list
     damage: pd.DataFrame
     schema: pd.DataFrame | None
     answers: pd.DataFrame
@@ -41,13 +43,15 @@ class Comparison:
         """One sentence: entries, keys added/removed, damage, schema changes, verdicts that moved."""
         t = self.per_type
         d_entries = int(t["entries new"].sum() - t["entries old"].sum())
-        added = int(self.keys.loc[self.keys["change"] == "added", "keys"].sum())
-        removed = int(self.keys.loc[self.keys["change"] == "removed", "keys"].sum())
+        k = self.keys
         damage_new = int(self.damage["new"].sum())
         moved = int((self.answers["old badge"] != self.answers["new badge"]).sum())
         parts = [
             f"{d_entries:+,} entries",
-            f"{added:,} keys added, {removed:,} removed",
+            "keys not compared (no key list in a report)"
+            if k is None
+            else f"{int(k.loc[k['change'] == 'added', 'keys'].sum()):,} keys added, "
+            f"{int(k.loc[k['change'] == 'removed', 'keys'].sum()):,} removed",
             f"{damage_new:,} damage(s) now"
             + (f" ({damage_new - int(self.damage['old'].sum()):+,})" if len(self.damage) else ""),
         ]
@@ -78,14 +82,14 @@ def _per_type(old: dict, new: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-def _keys(old_dir: Path, new_dir: Path, notes: list[str]) -> pd.DataFrame:
+def _keys(old_dir: Path, new_dir: Path, notes: list[str]) -> pd.DataFrame | None:
     cols = ["change", "data type", "keys", "examples"]
     frames = []
     for d in (old_dir, new_dir):
         path = d / TABLES_DIR / f"{KEYS_TABLE}.csv"
         if not path.is_file():
             notes.append(f"{path} is missing: keys added and removed are not compared")
-            return pd.DataFrame(columns=cols)
+            return None
         frames.append(pd.read_csv(path, usecols=["key", "data_type"], keep_default_na=False))
     old, new = frames
     rows = []
@@ -167,7 +171,13 @@ def render_compare(c: Comparison, css: str = "") -> str:
         f'<h2 id="headline">What changed</h2><p class="next">{escape(c.headline())}</p>',
         '<h2 id="per-type">Entries and bytes per data type</h2>' + table_html(c.per_type),
         '<h2 id="keys">Keys added and removed</h2>'
-        + (table_html(c.keys) if len(c.keys) else "<p>No key added or removed.</p>"),
+        + (
+            "<p>Not compared (see the notes).</p>"
+            if c.keys is None
+            else table_html(c.keys)
+            if len(c.keys)
+            else "<p>No key added or removed.</p>"
+        ),
         '<h2 id="damage">Damage</h2>' + table_html(c.damage),
         '<h2 id="schema">Inferred schema: old to new</h2>'
         + (
