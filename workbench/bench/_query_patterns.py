@@ -281,13 +281,16 @@ class Recorder:
         return c.core("q", op[1], c.core("db", self.conn), *op[2:])
 
 
-def jvm_ops(p: Pattern, c: Any, conn: Any, schema: Any, ci_pattern: Any) -> tuple[list, Any]:
+def jvm_ops(p: Pattern, c: Any, conn: Any, schema: Any, ci_pattern: Any) -> tuple[list, Any] | None:
     """(ops, answer from the JVM result): the Datalog ops of one pass, and a function turning
-    the pass's result (a vector, one item per op) into the canonical answer."""
+    the pass's result (a vector, one item per op) into the canonical answer. None when the
+    schema does not type what the plan's Datalog needs (the store then scans its items)."""
     from workbench.stores.datalevin import bridge as wdl
 
     vec = c.PersistentVector.create
     if p.kind == "query":
+        if not DATALOG_QUERIES[p.name].usable(schema):
+            return None
         rec = Recorder(c, conn, schema)
         answer = DATALOG_QUERIES[p.name].run(rec, **p.params)
         return rec.ops, lambda _result: answer

@@ -229,7 +229,11 @@ def _datalevin(
     conn = var("open-conn").invoke(c.JString(str(path)))
     try:
         for p in patterns:
-            ops, answer_of = jvm_ops(p, c, conn, mapping.schema, var("ci-pattern"))
+            planned = jvm_ops(p, c, conn, mapping.schema, var("ci-pattern"))
+            if planned is None:
+                bar.update()
+                continue
+            ops, answer_of = planned
             jops = c.PersistentVector.create(c.ObjectArray(ops))
             for label, cache in ((JVM, False), (CACHED, True)):
                 out = var("time-ops").invoke(conn, jops, warmup, n, min_n, int(budget * 1e9), cache)
@@ -362,7 +366,7 @@ def _reason(r: dict[str, Any], entries: int, why: str) -> str:
     if not r["equal"]:
         return f"flagged, not ranked: {r['differ']} answer(s) differ from the EDN map's"
     if r["ratio"] != r["ratio"]:
-        return "not ranked: no Datalevin (JVM) figure in this run"
+        return "not ranked: no Datalevin (JVM) figure (not measured, or the schema does not type the attributes its Datalog needs)"
     e, j, ratio = _fmt_us(r["edn_median_us"]), _fmt_us(r["jvm_median_us"]), r["ratio"]
     size = f"{r['rows']:,} rows of {entries:,} entries ({r['selectivity']:.1%})"
     if ratio >= GAIN:
