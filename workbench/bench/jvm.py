@@ -17,13 +17,14 @@ import importlib.resources
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 from workbench import edn
 from workbench.bench._timing import summarize
@@ -152,7 +153,7 @@ def run_jvm(
     seed: int = 0,
     dataset: str = "",
     workdir: str | Path | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: bool = True,
 ) -> pd.DataFrame:
     """Time every op kind inside the JVM for each store: one row per store x op (engine "jvm"),
     percentiles over both timed runs, each run's p50 and their spread, plus the store's
@@ -173,10 +174,11 @@ def run_jvm(
     root = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="wb-jvm-"))
     rows = []
     try:
-        for label in stores:
+        bar = tqdm(stores, desc=f"JVM bench, {len(data):,} entries", unit="store",
+                   disable=not progress)  # fmt: skip
+        for label in bar:
             spec = JVM_STORES[label]
-            if progress:
-                progress(label)
+            bar.set_postfix_str(label)
             folder = root / label.replace("[", "-").replace("]", "")
             folder.mkdir(parents=True, exist_ok=True)
             t0 = time.perf_counter()
