@@ -103,10 +103,8 @@ def _cost(v: pd.DataFrame, arch: str, baseline: str) -> str:
     w = sel.loc["write latency"]
     window = sel.loc["durability window (ms)", "value"]
     win = "unbounded (no fsync)" if math.isnan(window) else f"{window:g} ms"
-    return (
-        f"{arch} (writes x{w['measured']:.3g} the baseline save, {w['value']:.3g} us; "
-        f"window of loss {win})"
-    )
+    took = f"{w['value'] / 1000:.3g} ms" if w["value"] >= 1000 else f"{w['value']:.3g} us"
+    return f"{arch} (a save x{w['measured']:.3g} the baseline's, {took}; window of loss {win})"
 
 
 def verdict_sentence(v: pd.DataFrame) -> dict[str, str]:
