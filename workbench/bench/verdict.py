@@ -120,7 +120,8 @@ def verdict_sentence(v: pd.DataFrame) -> dict[str, str]:
             "the durable baseline (EDN save returning once fsynced)")  # fmt: skip
         if archs:
             parts.append(
-                f"against {label}, {'; '.join(_cost(v, a, b) for a in archs)} meet all four"
+                f"against {label}, {' and '.join(_cost(v, a, b) for a in archs)} "
+                f"{'meets' if len(archs) == 1 else 'meet'} all four"
             )
         else:
             parts.append(f"against {label}, no architecture meets all four")

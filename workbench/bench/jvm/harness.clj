@@ -44,6 +44,7 @@
      :startup (fn [] (count (edn/read-string (slurp path))))
      ;; what is on disk once the pending write has landed
      :persisted (fn [] (settle!) (edn/read-string (slurp path)))
+     :settle settle!
      :close settle!}))
 
 (defn- open-kv [^String path opts]
@@ -100,6 +101,7 @@
                (if loop-f (swap! queue conj [:delete k nil]) ((:delete inner) k)))
      :startup (fn [] (locking lock (count (reset! state ((:load-all inner))))))
      :persisted (fn [] (drain!) ((:persisted inner)))
+     :settle drain!
      :close (fn [] (reset! running false) (when loop-f (deref loop-f 1000 nil)) (drain!)
               ((:close inner)))}))
 
@@ -133,6 +135,9 @@
           (recur (inc i)))
         (Arrays/copyOf out (int i))))))
 
+;; a pending debounced spit would otherwise be half-written when startup slurps the file
+(defn- settle! [store] (when-let [f (:settle store)] (f)))
+
 (defn measure
   "Time each op kind of `plan` ({kind {:n .. :budget-ms .. :warmup .. :warmup-ms ..}}) on store:
   per kind, an untimed warm-up of up to :warmup calls within :warmup-ms, then `runs` timed runs,
@@ -151,11 +156,13 @@
     (let [kinds (filter #(or (not= % :startup) (:startup store)) (keys plan))
           fns (into {} (map (fn [k] [k (op-fn store k ks vs)]) kinds))]
       (doseq [k kinds]
+        (settle! store)
         (let [{:keys [warmup warmup-ms]} (plan k)]
           (time-op (fns k) slots (long warmup) (long (* 1000000 warmup-ms)))))
       ;; run r of every kind before run r+1 of any: the spread compares two passes over all ops
       (let [per-run (vec (for [_ (range runs)]
                            (into {} (map (fn [k]
+                                           (settle! store)
                                            (let [{:keys [n budget-ms]} (plan k)]
                                              [k (time-op (fns k) slots (long n)
                                                          (long (* 1000000 budget-ms)))])))
