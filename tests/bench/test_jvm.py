@@ -1,4 +1,4 @@
-"""The JVM engine times exactly the timed round's ops inside the JVM, labelled as JVM figures."""
+"""The JVM engine: exactly the timed runs are sampled, labels never mix, answers match Python's."""
 
 from __future__ import annotations
 
@@ -6,23 +6,66 @@ import pytest
 
 pytestmark = pytest.mark.datalevin
 
+TINY = {  # n per run, budget ms, warm-up calls, warm-up ms: budgets far above what n needs
+    "noop": (25, 60_000, 7, 60_000),
+    "get": (25, 60_000, 7, 60_000),
+    "save": (25, 60_000, 7, 60_000),
+    "startup": (2, 60_000, 1, 60_000),
+}
 
-def test_jvm_engine_times_one_round_per_op_after_discarded_warmup(dl, tmp_path) -> None:
-    from workbench.bench.jvm import JVM_STORES, OPS, run_jvm
+
+def test_jvm_engine_samples_two_timed_runs_after_discarded_warmup(dl, tmp_path) -> None:
+    from workbench.bench.jvm import JVM_STORES, run_jvm
     from workbench.memory.generate import generate_memory
 
     data = generate_memory(entries=60, seed=3).value
-    n, warmup = 25, 2
-    stores = ["edn-app", "datalevin-kv[datalevin-default]", "cached-write-behind[sync]"]
-    assert set(stores) <= set(JVM_STORES)
-    df = run_jvm(data, stores=stores, n=n, warmup=warmup, workdir=tmp_path)
-    assert len(df) == len(stores) * len(OPS)
+    stores = ["edn-app", "datalevin-kv[default]", "cached-write-behind[default]"]
+    df = run_jvm(data, stores=stores, plan=TINY, workdir=tmp_path)
+    assert len(df) == len(stores) * len(TINY)
     assert set(df["engine"]) == {"jvm"}  # never mixed with bridge or Python figures
-    assert set(df["warmup_rounds"]) == {warmup}
     for store, rows in df.groupby("store"):
         counts = dict(zip(rows["op"], rows["n"], strict=True))
-        # warm-up rounds are not sampled: one sample per op of the timed round only
-        assert counts["noop"] == counts["get"] == counts["save"] == n, (store, counts)
-        assert counts["startup"] in (0, 3), (store, counts)
-        assert (rows.loc[rows["op"] != "startup", "p50_us"] > 0).all(), store
-    assert set(df.loc[df["store"] == "edn-app", "durability"]) == {JVM_STORES["edn-app"][1]}
+        # two timed runs of n; the warm-up calls are not among the samples
+        assert counts == {op: 2 * n for op, (n, *_) in TINY.items()}, (store, counts)
+        assert (rows["p50_us"] > 0).all(), store
+        assert set(rows["durability"]) == {JVM_STORES[store].durability}
+        # every entry read back from disk after the saves: the NaN one included
+        assert set(rows["consistent_pct"]) == {100.0} and set(rows["complete_pct"]) == {100.0}
+        assert (rows["file_bytes"] > 0).all()
+    assert (df["spread_pct"] >= 0).all()
+
+
+def _nan_free(v: object) -> object:
+    """v with NaN replaced by a marker (NaN != NaN; containers compare unordered as usual)."""
+    if isinstance(v, float) and v != v:
+        return "<NaN>"
+    if isinstance(v, dict):
+        return {_nan_free(k): _nan_free(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return type(v)(_nan_free(x) for x in v) if type(v) in (list, tuple) else v
+    if isinstance(v, (set, frozenset)):
+        return frozenset(_nan_free(x) for x in v)
+    return v
+
+
+def test_every_jvm_store_answers_gets_like_the_python_stores(dl, tmp_path) -> None:
+    from workbench.bench.jvm import JVM_STORES, jvm_answers, jvm_data
+    from workbench.memory.generate import generate_memory
+    from workbench.stores.edn_file import EdnFileStore
+    from workbench.stores.lmdb_kv import LmdbKvStore
+
+    data, _ = jvm_data(generate_memory(entries=80, seed=5).value)
+    keys = list(data)
+    expected = {}
+    for name, store in (
+        ("edn", EdnFileStore(tmp_path / "py.edn")),
+        ("lmdb-kv", LmdbKvStore(tmp_path / "py-lmdb")),
+    ):
+        store.put_many(data)
+        expected[name] = [_nan_free(store.get(k)) for k in keys]
+        store.close()
+    assert expected["edn"] == expected["lmdb-kv"] == [_nan_free(data[k]) for k in keys]
+    assert any(v == "<NaN>" for x in expected["edn"] if isinstance(x, dict) for v in x.values())
+    for label in JVM_STORES:
+        got = [_nan_free(v) for v in jvm_answers(data, label, keys, tmp_path / "jvm")]
+        assert got == expected["edn"], label

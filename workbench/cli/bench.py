@@ -3,14 +3,19 @@
 Runs the same workloads against every store in one run and writes results.csv, results.json
 (with the machine description), success-metrics.csv, PNG plots and summary.md into --out.
 Sizes are generated memories (seeded); FILE adds the real file's entries as one more dataset.
+--engine jvm times the app's stores inside the JVM (edn-app, Datalevin KV, the cached
+architectures) and writes jvm-results.csv and verdict.json (the plan's metrics against the
+in-memory and the durable baseline); Python figures stay in the Python outputs, labelled.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+from pathlib import Path
 
 from workbench import DURABILITY_MODES
-from workbench.cli.options import check_input, check_out_dir, readable_memory
+from workbench.cli.options import check_input, check_out_dir, fail, readable_memory
 
 
 def _ints(text: str) -> list[int]:
@@ -93,6 +98,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     p.add_argument("--seed", type=int, default=0, help="generator seed")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    p.add_argument(
+        "--engine",
+        choices=["jvm", "python", "both"],
+        default=None,
+        help="jvm: time inside the JVM (needs the datalevin extra); python: the py-lmdb stores "
+        "and the Python EDN emulation; both (default when the datalevin extra is installed, "
+        "else python)",
+    )
     p.add_argument("--out", default="reports/benchmark/", help="output folder")
     p.set_defaults(func=run)
     return p
@@ -100,14 +113,27 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     """Run the benchmark and write its outputs; exit 2 when FILE is missing."""
-    from workbench import BenchConfig, markdown_summary, quick_config, run_benchmark, save_results
+    from workbench import datalevin as wdl
 
     path = None
     if args.file:
         path = check_input(args.file)
-    check_out_dir(args.out, [path])
+    out = check_out_dir(args.out, [path])
     if path is not None:
         readable_memory(path, "benchmark")
+    engine = args.engine or ("both" if wdl.available() else "python")
+    if engine != "python" and not wdl.available():
+        return fail("bench", f"--engine {engine}: {'; '.join(wdl.missing())}")
+    if engine != "jvm":
+        _run_python(args, path, out)
+    if engine != "python":
+        _run_jvm(args, path, out)
+    return 0
+
+
+def _run_python(args: argparse.Namespace, path: Path | None, out: Path) -> None:
+    from workbench import BenchConfig, markdown_summary, quick_config, run_benchmark, save_results
+
     common = dict(
         input_path=path,
         stores=args.stores,
@@ -128,8 +154,53 @@ def run(args: argparse.Namespace) -> int:
             **common,
         )
     result = run_benchmark(cfg)
-    paths = save_results(result, args.out, plots=not args.no_plots)
+    paths = save_results(result, out, plots=not args.no_plots)
+    print("## Python engine (py-lmdb stores, Python emulation of the app's EDN file)")
     print(markdown_summary(result))
-    for name, path in paths.items():
-        print(f"wrote {name}: {path}")
-    return 0
+    for name, p in paths.items():
+        print(f"wrote {name}: {p}")
+
+
+def _run_jvm(args: argparse.Namespace, path: Path | None, out: Path) -> None:
+    import pandas as pd
+
+    from workbench import (
+        atomic_write_text,
+        compute_verdict,
+        generate_memory,
+        jvm_overhead,
+        jvm_spread,
+        load_memory,
+        run_jvm,
+        verdict_records,
+        verdict_sentence,
+    )
+
+    datasets = {}
+    for n in [1000] if args.quick else args.sizes:
+        datasets[f"generated {n:,}"] = generate_memory(entries=n, seed=args.seed).value
+    if path is not None:
+        memory = load_memory(path)
+        datasets[path.name] = {e.key: e.value for e in memory.entries}
+    plan = "quick" if args.quick else "full"
+    frames = [run_jvm(d, plan=plan, seed=args.seed, dataset=name) for name, d in datasets.items()]
+    df = pd.concat(frames, ignore_index=True)
+    judged = path.name if path is not None else list(datasets)[-1]
+    verdict = compute_verdict(df[df["dataset"] == judged])
+    said = verdict_sentence(verdict)
+    atomic_write_text(out / "jvm-results.csv", df.to_csv(index=False))
+    atomic_write_text(
+        out / "verdict.json", json.dumps(verdict_records(verdict), indent=1, allow_nan=False)
+    )
+    atomic_write_text(
+        out / "verdict-sentence.json", json.dumps({"dataset": judged, **said}, indent=1)
+    )
+    cols = ["dataset", "store", "op", "n", "p50_us", "p95_us", "p99_us"]
+    print(f"## JVM engine ({plan} plan; figures taken inside the JVM with System/nanoTime)")
+    print(df[cols].round(2).to_string(index=False))
+    print(f"harness overhead (empty op p50): {jvm_overhead(df):.3f} us")
+    print("run-to-run spread of p50s (two runs in one invocation):")
+    print(jvm_spread(df).round(2).to_string(index=False))
+    print(f"verdict on {judged}: {said['status']}: {said['sentence']}")
+    print(f"wrote jvm results: {out / 'jvm-results.csv'}")
+    print(f"wrote verdict: {out / 'verdict.json'}")

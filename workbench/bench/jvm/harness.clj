@@ -1,10 +1,16 @@
 ;; The workbench's JVM benchmark engine: the app's stores, timed inside the JVM with System/nanoTime.
 ;; Loaded by workbench.bench.jvm through the Datalevin bridge (clojure.core/load-string).
+;; Flags and modes arrive as keywords, never as booleans: a Python False reaches Clojure as a fresh
+;; java.lang.Boolean, which Clojure's `if` treats as true.
 (ns workbench.bench.harness
   (:require [clojure.edn :as edn]
+            [clojure.walk :as walk]
             [datalevin.core :as d])
   (:import [java.io File FileOutputStream]
-           [java.nio.file Files StandardCopyOption CopyOption]))
+           [java.nio.file Files StandardCopyOption CopyOption]
+           [java.util Arrays Random]))
+
+(set! *warn-on-reflection* true)
 
 (defn- write-durable!
   "Whole-file write of text to path: temp file, fsync, rename (the durable EDN save)."
@@ -19,45 +25,73 @@
 
 (defn edn-app
   "memory.clj: an atom; save = swap! + a debounced (100 ms) spit of pr-str of the whole map.
-  durable? true: the save returns once the whole file is written, fsynced and renamed."
-  [path data durable?]
-  (let [state (atom data)
+  mode :durable: the save returns once the whole file is written, fsynced and renamed."
+  [^String path data mode]
+  (let [durable? (= mode :durable)
+        state (atom data)
         pending (atom nil)
         flush! (fn [] (if durable?
                         (write-durable! path (pr-str @state))
                         (spit path (pr-str @state))))
         schedule! (fn []
                     (when-let [f @pending] (future-cancel f))
-                    (reset! pending (future (Thread/sleep 100) (flush!))))]
+                    (reset! pending (future (Thread/sleep 100) (flush!))))
+        settle! (fn [] (when-let [f @pending] (deref f 5000 nil)))]
     (flush!)
     {:get (fn [k] (get @state k))
      :save (fn [k v] (swap! state assoc k v) (if durable? (flush!) (schedule!)))
      :delete (fn [k] (swap! state dissoc k) (if durable? (flush!) (schedule!)))
      :startup (fn [] (count (edn/read-string (slurp path))))
-     :close (fn [] (when-let [f @pending] (deref f 1000 nil)))}))
+     ;; what is on disk once the pending write has landed
+     :persisted (fn [] (settle!) (edn/read-string (slurp path)))
+     :settle settle!
+     :close settle!}))
 
-(defn datalevin-kv
-  "Datalevin KV: one DBI, keyword keys, :data values; opts nil = Datalevin's default flags."
-  [path data opts]
+(defn- open-kv [^String path opts]
   (let [kv (if opts (d/open-kv path opts) (d/open-kv path))]
     (d/open-dbi kv "memory")
+    kv))
+
+(defn- kv-all [kv] (into {} (d/get-range kv "memory" [:all] :keyword :data)))
+
+(defn datalevin-kv
+  "Datalevin KV: one DBI, keyword keys, :data values; opts nil = Datalevin's default flags.
+  startup = close + open-kv + open-dbi + one get (the environment is reopened from disk)."
+  [^String path data opts]
+  (let [kv (atom (open-kv path opts))
+        probe (ffirst data)]
     (doseq [batch (partition-all 1000 data)]
-      (d/transact-kv kv (mapv (fn [[k v]] [:put "memory" k v :keyword :data]) batch)))
-    {:get (fn [k] (d/get-value kv "memory" k :keyword :data))
-     :save (fn [k v] (d/transact-kv kv [[:put "memory" k v :keyword :data]]))
-     :delete (fn [k] (d/transact-kv kv [[:del "memory" k :keyword]]))
-     :startup nil ; reopening the same env in one process is refused: not measured yet
-     :close (fn [] (d/close-kv kv))}))
+      (d/transact-kv @kv (mapv (fn [[k v]] [:put "memory" k v :keyword :data]) batch)))
+    {:get (fn [k] (d/get-value @kv "memory" k :keyword :data))
+     :save (fn [k v] (d/transact-kv @kv [[:put "memory" k v :keyword :data]]))
+     :delete (fn [k] (d/transact-kv @kv [[:del "memory" k :keyword]]))
+     ;; one transaction for a batch of [op k v] (op :save or :delete)
+     :write-batch (fn [ops] (d/transact-kv @kv (mapv (fn [[op k v]] (if (= op :save)
+                                                                      [:put "memory" k v :keyword :data]
+                                                                      [:del "memory" k :keyword]))
+                                                     ops)))
+     :startup (fn [] (d/close-kv @kv) (reset! kv (open-kv path opts))
+                (d/get-value @kv "memory" probe :keyword :data))
+     :load-all (fn [] (d/close-kv @kv) (reset! kv (open-kv path opts)) (kv-all @kv))
+     :persisted (fn [] (kv-all @kv))
+     :close (fn [] (d/close-kv @kv))}))
 
 (defn cached
   "The app's atom in front of a store: reads from the atom; :write-through transacts before the save
-  returns, :write-behind queues it and a background loop writes the queue every 100 ms."
+  returns, :write-behind queues it and a background loop writes the queue every 100 ms in one
+  transaction (the window of loss is today's debounce).
+  startup = reopen the store and load every entry into the atom."
   [inner data policy]
   (let [state (atom data)
         queue (atom [])
         running (atom true)
-        drain! (fn [] (let [[q _] (reset-vals! queue [])]
-                        (doseq [[op k v] q] (if (= op :save) ((:save inner) k v) ((:delete inner) k)))))
+        lock (Object.) ; the background drain never runs while startup reopens the store
+        ;; the queue is written in one transaction, the last op on a key winning
+        drain! (fn [] (locking lock
+                        (let [[q _] (reset-vals! queue [])]
+                          (when (seq q)
+                            ((:write-batch inner) (vals (reduce (fn [m [_ k :as op]] (assoc m k op))
+                                                                 {} q)))))))
         loop-f (when (= policy :write-behind)
                  (future (while @running (Thread/sleep 100) (drain!))))]
     {:get (fn [k] (get @state k))
@@ -65,35 +99,95 @@
              (if loop-f (swap! queue conj [:save k v]) ((:save inner) k v)))
      :delete (fn [k] (swap! state dissoc k)
                (if loop-f (swap! queue conj [:delete k nil]) ((:delete inner) k)))
-     :startup (:startup inner)
+     :startup (fn [] (locking lock (count (reset! state ((:load-all inner))))))
+     :persisted (fn [] (drain!) ((:persisted inner)))
+     :settle drain!
      :close (fn [] (reset! running false) (when loop-f (deref loop-f 1000 nil)) (drain!)
               ((:close inner)))}))
 
-(defn- call-op [store [kind k v]]
-  (case kind
-    :noop nil
-    :get ((:get store) k)
-    :save ((:save store) k v)
-    :delete ((:delete store) k)
-    :startup ((:startup store))))
+;; ------------------------------------------------------------------------------------ timing
 
-(defn run-ops
-  "Run ops (a vector of [kind key value]) `warmup` times untimed, then once timed.
-  Returns {kind [ns ...]}: one sample per op of the timed round."
-  [store ops warmup]
-  (dotimes [_ warmup] (doseq [op ops] (when-not (and (= :startup (first op)) (nil? (:startup store))) (call-op store op))))
-  (persistent!
-   (reduce (fn [acc op]
-             (if (and (= :startup (first op)) (nil? (:startup store)))
-               acc
-             (let [t0 (System/nanoTime)
-                   _ (call-op store op)
-                   t1 (System/nanoTime)
-                   kind (first op)]
-               (assoc! acc kind (conj (get acc kind []) (- t1 t0))))))
-           (transient {}) ops)))
+(def ^:private sink (object-array 1))
+
+(defn- op-fn
+  "The op of `kind` as a primitive fn of a slot index (no boxing in the timed call)."
+  ^clojure.lang.IFn$LO [store kind ^objects ks ^objects vs]
+  (let [get-f (:get store) save-f (:save store) startup-f (:startup store)]
+    (case kind
+      :noop (fn ^Object [^long _] nil)
+      :get (fn ^Object [^long i] (get-f (aget ks i)))
+      :save (fn ^Object [^long i] (save-f (aget ks i) (aget vs i)))
+      :startup (fn ^Object [^long _] (startup-f)))))
+
+(defn- time-op
+  "Run f on slots 0.. until n samples or budget-ns has passed (at least 3): ns per call."
+  ^longs [^clojure.lang.IFn$LO f ^long slots ^long n ^long budget-ns]
+  (let [out (long-array n)
+        deadline (+ (System/nanoTime) budget-ns)
+        ^objects sink sink]
+    (loop [i 0]
+      (if (and (< i n) (or (< i 3) (< (System/nanoTime) deadline)))
+        (let [t0 (System/nanoTime)
+              r (.invokePrim f (rem i slots))
+              t1 (System/nanoTime)]
+          (aset sink 0 r)
+          (aset out i (- t1 t0))
+          (recur (inc i)))
+        (Arrays/copyOf out (int i))))))
+
+;; a pending debounced spit would otherwise be half-written when startup slurps the file
+(defn- settle! [store] (when-let [f (:settle store)] (f)))
+
+(defn measure
+  "Time each op kind of `plan` ({kind {:n .. :budget-ms .. :warmup .. :warmup-ms ..}}) on store:
+  per kind, an untimed warm-up of up to :warmup calls within :warmup-ms, then `runs` timed runs,
+  each of up to :n calls within :budget-ms. Keys are drawn from `ks` with java.util.Random(seed); a save writes the key's
+  own value. Returns {kind [long[] of ns, one per run]}."
+  [store data plan runs seed]
+  (let [rnd (Random. (long seed))
+        keys-v (vec (keys data))
+        slots (int (min 100000 (max 1 (apply max 1 (map :n (vals plan))))))
+        ks (object-array slots)
+        vs (object-array slots)]
+    (dotimes [i slots]
+      (let [k (nth keys-v (.nextInt rnd (count keys-v)))]
+        (aset ks i k)
+        (aset vs i (get data k))))
+    (let [kinds (filter #(or (not= % :startup) (:startup store)) (keys plan))
+          fns (into {} (map (fn [k] [k (op-fn store k ks vs)]) kinds))]
+      (doseq [k kinds]
+        (settle! store)
+        (let [{:keys [warmup warmup-ms]} (plan k)]
+          (time-op (fns k) slots (long warmup) (long (* 1000000 warmup-ms)))))
+      ;; run r of every kind before run r+1 of any: the spread compares two passes over all ops
+      (let [per-run (vec (for [_ (range runs)]
+                           (into {} (map (fn [k]
+                                           (settle! store)
+                                           (let [{:keys [n budget-ms]} (plan k)]
+                                             [k (time-op (fns k) slots (long n)
+                                                         (long (* 1000000 budget-ms)))])))
+                                 kinds)))]
+        (into {} (map (fn [k] [k (mapv #(get % k) per-run)])) kinds)))))
+
+(defn persisted
+  "What the store holds on disk (after pending writes land): {key value}."
+  [store]
+  ((:persisted store)))
 
 (defn answers
   "What the store answers to a get of each key (for the differential test)."
   [store ks]
   (mapv (:get store) ks))
+
+(defn- nan-free
+  "v with every NaN replaced by a marker: NaN is not = to itself, and the value is still the same."
+  [v]
+  (walk/postwalk #(if (and (instance? Double %) (Double/isNaN %)) ::nan %) v))
+
+(defn consistency
+  "[matching present total]: keys of data whose persisted value equals data's, keys present."
+  [store data]
+  (let [p ((:persisted store))]
+    [(count (filter (fn [[k v]] (= (nan-free v) (nan-free (get p k ::missing)))) data))
+     (count (filter #(contains? p %) (keys data)))
+     (count data)]))
