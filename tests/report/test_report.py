@@ -90,7 +90,7 @@ def quick_report(tmp_path_factory):
     before = {"size": INPUT.stat().st_size, "sha256": sha256_file(INPUT)}
     args = [str(INPUT), "--out", str(out), "--quick", "--single-file"]
     args += ["--notebooks", str(NOTEBOOKS_DIR)]
-    proc = workbench("report", *args)
+    proc = workbench("report", *args, timeout=1800)  # eight notebooks, four JVM starts
     (out / "input-before-run.json").write_text(json.dumps(before))
     return proc, out
 
