@@ -18,6 +18,7 @@ import os
 import re
 import shlex
 import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -129,6 +130,10 @@ def start_jvm() -> float:
 
         if not jpype.isJVMStarted():
             args = shlex.split(os.environ.get("DATALEVIN_JVM_ARGS", ""))
+            if not any(a.startswith("-XX:ErrorFile") for a in args):
+                # a JVM crash log goes to the temp folder, never into the user's working folder
+                err = Path(tempfile.gettempdir()) / "workbench-jvm-crash-%p.log"
+                args.append(f"-XX:ErrorFile={err}")
             if (_java_major(os.environ.get("JAVA_HOME")) or 0) >= 23:
                 # Datalevin's native access uses sun.misc.Unsafe: allow it without the warning
                 args.append("--sun-misc-unsafe-memory-access=allow")
