@@ -72,7 +72,7 @@ def test_the_sentence_names_who_meets_all_four_and_the_status() -> None:
     assert "cached-behind" in out["sentence"] and "window of loss 100 ms" in out["sentence"]
     assert "lossy" not in out["sentence"]  # fails consistency
     assert out["status"] == "go"  # cached-behind meets all four under both baselines
-    assert "kv read latency" in out["why"]
+    assert "kv misses read latency (x100)" in out["why"]
     only_kv = {k: f for k, f in FIGURES.items() if k in ("edn-app", "edn-app[durable]", "kv")}
     out = verdict_sentence(compute_verdict(_frame(only_kv)))
     assert out["status"] == "no-go"  # kv reads x100 the atom read under both baselines

@@ -16,6 +16,11 @@ def test_cells_read_as_numbers_dates_and_dashes() -> None:
     assert cell_text(math.nan) == "-" and cell_text(None) == "-" and cell_text(pd.NaT) == "-"
     assert cell_text(pd.Timestamp("2026-02-19 08:30")) == "2026-02-19 08:30"
     assert cell_text(True) == "yes"
+    from workbench import edn
+
+    value = {edn.kw(":learning/tags"): frozenset({"sync"}), edn.kw(":a"): edn.Vector([1])}
+    assert cell_text(value) == '{:learning/tags #{"sync"} :a [1]}'
+    assert cell_text(edn.kw(":x/y")) == ":x/y"
 
 
 def test_long_tables_show_their_top_rows_and_fold_the_rest() -> None:

@@ -496,8 +496,15 @@ def queries_finding(ranked: pd.DataFrame, top: int = 3) -> dict[str, str]:
     elif gains:
         status, why = "go", f"{gains} pattern(s) gain at least {GAIN:g}x and every answer matches"
     else:
-        status, why = "no-go", f"no pattern gains {GAIN:g}x over the in-memory map in Datalog"
-    return {"sentence": sentence, "status": status, "why": why}
+        status = "needs attention"  # nothing gains: a design input, not a reason to stop the move
+        why = f"no pattern gains {GAIN:g}x over the in-memory map in Datalog"
+    nxt = (
+        "keep the hot lookups on the app's in-memory map (the cached architectures) and use Datalog "
+        "for the ranked queries"
+        if status != "go"
+        else ""
+    )
+    return {"sentence": sentence, "status": status, "why": why, "next": nxt}
 
 
 def plot_queries(costs: pd.DataFrame) -> Any:

@@ -127,10 +127,15 @@ def verdict_sentence(v: pd.DataFrame) -> dict[str, str]:
             parts.append(f"against {label}, no architecture meets all four")
     sentence = "Inside the JVM, " + "; ".join(parts) + " of the plan's metrics."
     fails = v[v["metric"].isin(PLAN_METRICS) & (v["passed"] == False)]  # noqa: E712
+    worst: dict[str, dict[str, float]] = {}  # architecture -> metric -> worst ratio, any baseline
+    for r in fails.itertuples():
+        if r.metric in _RATIO:
+            m = worst.setdefault(r.architecture, {})
+            m[r.metric] = max(m.get(r.metric, 0.0), float(r.measured))
     why = "; ".join(
-        f"{r.architecture} {r.metric} x{r.measured:.3g} vs {r.target} ({r.baseline})"
-        for r in fails.itertuples()
-        if r.metric in _RATIO
+        f"{arch} misses "
+        + " and ".join(f"{metric} (x{ratio:.3g})" for metric, ratio in metrics.items())
+        for arch, metrics in worst.items()
     )
     status = "go" if both else ("needs attention" if any(meets.values()) else "no-go")
     return {"sentence": sentence, "status": status, "why": why or "every plan metric met"}

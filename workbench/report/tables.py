@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from workbench import edn
 from workbench.io import atomic_write_text
 
 TOP_ROWS = 15
@@ -49,7 +50,9 @@ def cell_text(value: Any) -> str:
         pass
     if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
         return cell_text(value.item())
-    return str(value)
+    if isinstance(value, str):
+        return value
+    return edn.printed(value, 200)  # EDN values as the app prints them, never a Python repr
 
 
 def _numeric(series: pd.Series) -> bool:
