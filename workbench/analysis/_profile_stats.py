@@ -32,19 +32,19 @@ ALERTS = (
     "LIST_AND_VECTOR",
     "NAMESPACE_DROPPED",
 )
-#: alert -> severity for the migration, most severe first (the order alerts are listed in).
+#: alert -> (rank, severity) for the migration; rank 1 is the most severe (alerts are listed by it).
 SEVERITY = {
-    "NIL_OR_NAN": "1 blocking",
-    "TOO_LONG_FOR_KEY": "1 blocking",
-    "MIXED_TYPES": "2 shaping the mapping",
-    "LIST_AND_VECTOR": "2 shaping the mapping",
-    "TIME_AS_STRING": "2 shaping the mapping",
-    "NAMESPACE_DROPPED": "2 shaping the mapping",
-    "LONG_VALUE": "2 shaping the mapping",
-    "MOSTLY_NIL": "3 informational",
-    "CONSTANT": "3 informational",
-    "HIGH_CARDINALITY": "3 informational",
-    "UNIQUE": "3 informational",
+    "NIL_OR_NAN": (1, "blocking"),
+    "TOO_LONG_FOR_KEY": (1, "blocking"),
+    "MIXED_TYPES": (2, "shaping the mapping"),
+    "LIST_AND_VECTOR": (2, "shaping the mapping"),
+    "TIME_AS_STRING": (2, "shaping the mapping"),
+    "NAMESPACE_DROPPED": (2, "shaping the mapping"),
+    "LONG_VALUE": (2, "shaping the mapping"),
+    "MOSTLY_NIL": (3, "informational"),
+    "CONSTANT": (3, "informational"),
+    "HIGH_CARDINALITY": (3, "informational"),
+    "UNIQUE": (3, "informational"),
 }
 LONG_VALUE_BYTES = 497  # Datalevin keeps longer values whole in a side table
 MAX_KEY_BYTES = 511  # Datalevin's limit for keys and attribute names
@@ -225,7 +225,7 @@ class Profile:
 
     def alerts_in_words(self) -> str:
         """The alerts counted per severity, most severe first: "8 blocking (NIL_OR_NAN 7, ...); ..."."""
-        groups: dict[str, list[tuple[str, int]]] = {}
+        groups: dict[tuple[int, str], list[tuple[str, int]]] = {}
         for alert, n in self.alert_counts().items():
             if n:
                 groups.setdefault(SEVERITY[alert], []).append((alert, n))
@@ -236,7 +236,7 @@ class Profile:
             items = sorted(groups[severity], key=lambda x: -x[1])
             total = sum(n for _, n in items)
             detail = ", ".join(f"{a} {n:,}" for a, n in items)
-            parts.append(f"{total:,} {severity[2:]} ({detail})")
+            parts.append(f"{total:,} {severity[1]} ({detail})")
         return "; ".join(parts)
 
 

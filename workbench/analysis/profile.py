@@ -368,7 +368,7 @@ def _alerts(stats: dict, attrs: pd.DataFrame, ent: pd.DataFrame) -> pd.DataFrame
                 (kind, "(key)", "TOO_LONG_FOR_KEY", f"printed key {key[:40]}... is {n} bytes")
             )
     df = pd.DataFrame(out, columns=["kind", "path", "alert", "detail"])
-    df.insert(0, "severity", df["alert"].map(lambda a: SEVERITY[a][2:]))
+    df.insert(0, "severity", df["alert"].map(lambda a: SEVERITY[a][1]))
     rank = {a: (SEVERITY[a], i) for i, a in enumerate(ALERTS)}
     return df.sort_values(
         ["alert", "kind", "path"],

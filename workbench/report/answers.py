@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from workbench.report.tables import cell_text
+
 GO, ATTENTION, NO_GO, NOT_MEASURED = "go", "needs attention", "no-go", "not measured"
 STATUSES = (GO, ATTENTION, NO_GO, NOT_MEASURED)
 
@@ -67,10 +69,6 @@ def _pct(value: Any) -> float | None:
         return float(value)
     m = re.match(r"\s*([\d.]+)\s*%", str(value or ""))
     return float(m.group(1)) if m else None
-
-
-def _n(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
 def _performance(c: _Ctx) -> Answer:
@@ -237,7 +235,7 @@ def _rollback(c: _Ctx) -> Answer:
     if isinstance(faults, Mapping) and "consistency_pct" in faults:
         sentence += (
             f" Under a crash during the copy, failing second writes and a full disk, "
-            f"{_n(float(faults['consistency_pct']))}% of entries stayed consistent."
+            f"{cell_text(float(faults['consistency_pct']))}% of entries stayed consistent."
         )
     return Answer(
         "rollback",

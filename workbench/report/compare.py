@@ -165,28 +165,22 @@ def compare_runs(old_dir: str | os.PathLike, new_dir: str | os.PathLike) -> Comp
     )
 
 
+def _compared(frame: pd.DataFrame | None, unchanged: str) -> str:
+    """A difference table; or why there is none: not compared (None) or nothing changed (empty)."""
+    if frame is None:
+        return "<p>Not compared (see the notes).</p>"
+    return table_html(frame) if len(frame) else f"<p>{escape(unchanged)}</p>"
+
+
 def render_compare(c: Comparison, css: str = "") -> str:
     """The compare.html page."""
     parts = [
         f'<h2 id="headline">What changed</h2><p class="next">{escape(c.headline())}</p>',
         '<h2 id="per-type">Entries and bytes per data type</h2>' + table_html(c.per_type),
-        '<h2 id="keys">Keys added and removed</h2>'
-        + (
-            "<p>Not compared (see the notes).</p>"
-            if c.keys is None
-            else table_html(c.keys)
-            if len(c.keys)
-            else "<p>No key added or removed.</p>"
-        ),
+        '<h2 id="keys">Keys added and removed</h2>' + _compared(c.keys, "No key added or removed."),
         '<h2 id="damage">Damage</h2>' + table_html(c.damage),
         '<h2 id="schema">Inferred schema: old to new</h2>'
-        + (
-            "<p>Not compared (see the notes).</p>"
-            if c.schema is None
-            else table_html(c.schema)
-            if len(c.schema)
-            else "<p>The inferred schema did not change.</p>"
-        ),
+        + _compared(c.schema, "The inferred schema did not change."),
         '<h2 id="answers">Answers: badges and sentences that moved</h2>' + table_html(c.answers),
     ]
     if c.notes:

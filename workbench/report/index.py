@@ -12,6 +12,7 @@ from typing import Any
 from workbench.plots import human_bytes
 from workbench.report.answers import answer_questions, next_step
 from workbench.report.labels import label
+from workbench.report.tables import cell_text
 
 MAX_ROWS = 25
 _VERDICT = re.compile(r"^(pass|passed|fail|failed)\b", re.IGNORECASE)
@@ -143,15 +144,14 @@ def fmt_value(value: Any, key: str = "") -> str:
             )
         return escape(value)
     if isinstance(value, int):
-        text = f"{value:,}"
+        text = cell_text(value)
         if "bytes" in k and abs(value) >= 1024:
             text += f" ({human_bytes(value)})"
         return text
     if isinstance(value, float):
         if value != value:
             return "-"
-        text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
-        return text + ("&times;" if "ratio" in k or k.endswith("_x") else "")
+        return cell_text(value) + ("&times;" if "ratio" in k or k.endswith("_x") else "")
     return escape(str(value))
 
 

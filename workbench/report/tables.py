@@ -147,17 +147,15 @@ def show_text(
     """Display a long text folded under `summary`; with out_dir, also write it as `out_dir/<name>`."""
     from IPython.display import HTML, display
 
-    link = ""
+    lines = text.count("\n") + 1
+    html = (
+        f"<details><summary>{escape(summary or name)} ({lines:,} lines)</summary>"
+        f"<pre>{escape(text)}</pre></details>"
+    )
     if out_dir is not None:
         atomic_write_text(Path(out_dir) / name, text)
-        link = f' &middot; <a href="../{escape(name)}">{escape(Path(name).name)}</a>'
-    lines = text.count("\n") + 1
-    display(
-        HTML(
-            f"<details><summary>{escape(summary or name)} ({lines:,} lines)</summary>"
-            f'<pre>{escape(text)}</pre></details><p class="wb-csv">File{link}</p>'
-            if link
-            else f"<details><summary>{escape(summary or name)} ({lines:,} lines)</summary>"
-            f"<pre>{escape(text)}</pre></details>"
+        html += (
+            f'<p class="wb-csv">File &middot; <a href="../{escape(name)}">'
+            f"{escape(Path(name).name)}</a></p>"
         )
-    )
+    display(HTML(html))
