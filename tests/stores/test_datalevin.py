@@ -314,3 +314,34 @@ def test_bulk_load_uses_batches_of_1000(dl, sample_memory, sample_mapping, tmp_p
         assert len(store) == len(items)
         key, value = items[len(items) // 2]
         assert edn.identical(store.get(key), value)
+
+
+@pytest.mark.datalevin
+def test_datalog_items_survive_entities_deleted_while_reading(dl, tmp_path):
+    """items() lists entities, then pulls them: an entity deleted in between is left out, not a crash."""
+    from workbench.stores.datalevin.store import DatalevinStore
+
+    values = {
+        K("race", f"k{i}"): {K("memory", "n"): i, K("memory", "tags"): frozenset({f"t{i}"})}
+        for i in range(6)
+    }
+    with DatalevinStore(tmp_path / "db", shape="datalog") as store:
+        store.put_many(list(values.items()))
+        impl = store._impl
+        listing = impl._keyed_eids
+        gone, changed = K("race", "k1"), K("race", "k2")
+
+        def write_between(db):
+            keyed = listing(db)
+            store.delete(gone)  # the app writes after the listing, before the pull
+            store.put(changed, {K("memory", "n"): 99})
+            return keyed
+
+        impl._keyed_eids = write_between
+        try:
+            got = dict(store.items())
+        finally:
+            del impl._keyed_eids
+    expected = {k: v for k, v in values.items() if k != gone} | {changed: {K("memory", "n"): 99}}
+    assert set(got) == set(expected)
+    assert all(edn.identical(got[k], expected[k]) for k in expected)

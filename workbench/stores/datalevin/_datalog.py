@@ -235,13 +235,29 @@ class _DatalogShape:
         q = self.c.read("[:find [?e ...] :where [?e :workbench/key _]]")
         return list(self.c.core("q", q, db))
 
+    def _keyed_eids(self, db: Any) -> list[tuple[Any, Any]]:
+        q = self.c.read("[:find ?e ?k :where [?e :workbench/key ?k]]")
+        return [(row[0], row[1]) for row in self.c.core("q", q, db)]
+
     def items(self) -> list[tuple[Any, Any]]:
+        # A Datalevin db value reads the live store, not a snapshot: an entity deleted or replaced
+        # between the listing and the pull comes back without its key; read that key again.
         db = self.db()
-        eids = self._all_eids(db)
-        if not eids:
+        keyed = self._keyed_eids(db)
+        if not keyed:
             return []
-        pulled = self.c.core("pull-many", db, self.pull_all, self.vec(self.c.ObjectArray(eids)))
-        return [self._from_pulled(p) for p in pulled]
+        eids = self.vec(self.c.ObjectArray([e for e, _ in keyed]))
+        pulled = self.c.core("pull-many", db, self.pull_all, eids)
+        out = []
+        for (_, text), p in zip(keyed, pulled, strict=True):
+            if p is not None and p.valAt(self.key_attr) is not None:
+                out.append(self._from_pulled(p))
+                continue
+            key = key_from_text(str(text))
+            value = self.lookup(key)
+            if value is not MISSING:
+                out.append((key, value))
+        return out
 
     def keys(self) -> list[Any]:
         q = self.c.read("[:find [?k ...] :where [_ :workbench/key ?k]]")
