@@ -121,3 +121,41 @@ def test_next_month_changes_learning_records_only():
     assert rec[CATEGORY] == frozenset({"perf", "reviewed"})
     assert NEW_ATTR in rec and NEW_ID in rec
     assert v2[K("config")] == {K("db"): 1}
+
+
+def _rename_case():
+    old = Schema({K("a/x"): Attr("db.type/string"), K("b/y"): Attr("db.type/long")})
+    new = Schema({K("c/x"): Attr("db.type/string"), K("b/z"): Attr("db.type/long")})
+    ents = [{K("a/x"): f"s{i}", K("b/y"): i} for i in range(5)]
+    return old, new, ents
+
+
+def test_diff_reads_a_namespace_move_as_a_rename_and_takes_explicit_ones():
+    old, new, _ = _rename_case()
+    rows = {(r.attribute, r.change, r.after) for r in diff(old, new).itertuples()}
+    assert rows == {
+        (":a/x", "renamed", ":c/x"),
+        (":b/y", "removed", ""),
+        (":b/z", "added", "db.type/long"),
+    }
+    # the same definition is required: a type change in the move is remove + add
+    moved = Schema({K("c/x"): Attr("db.type/long"), K("b/z"): Attr("db.type/long")})
+    assert "renamed" not in set(diff(old, moved).change)
+    explicit = diff(old, new, {K("b/y"): K("b/z")})
+    assert set(explicit.change) == {"renamed", "removed", "added"}
+    assert explicit[explicit.change == "renamed"].attribute.tolist() == [":b/y"]
+    with pytest.raises(ValueError, match="b/z"):
+        diff(old, new, {K("b/z"): K("b/y")})
+
+
+@pytest.mark.datalevin
+def test_evolve_renames_with_the_data_kept(dl):
+    old, new, ents = _rename_case()
+    by = {r.attribute: r for r in evolve(old, new, ents, renames={K("a/x"): K("c/x")})}
+    x = by[":a/x"]
+    assert x.change == "renamed" and x.outcome == "accepted online"
+    assert x.entities_checked == 5 and x.differences == 0
+    assert by[":b/y"].change == "removed" and by[":b/y"].outcome == "refused -> migrated"
+    both = evolve(old, new, ents, renames={K("a/x"): K("c/x"), K("b/y"): K("b/z")})
+    assert {r.change for r in both} == {"renamed"}
+    assert all(r.outcome == "accepted online" and r.entities_checked == 5 for r in both)

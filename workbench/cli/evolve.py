@@ -25,6 +25,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("new_schema", nargs="?", default=None, help="new Datalevin schema map (EDN)")
     p.add_argument("--data", default=None, help="memory file (default: the sample)")
     p.add_argument("--out", required=True, help="folder for evolution.json and evolution.md")
+    p.add_argument(
+        "--rename",
+        action="append",
+        default=None,
+        metavar="OLD=NEW",
+        help="rehearse OLD -> NEW as a rename (update-schema's rename-map; repeatable); "
+        "default: a namespace move with the same definition is read as a rename",
+    )
     p.set_defaults(func=run)
     return p
 
@@ -34,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from workbench import (
         DatalevinUnavailable,
         Schema,
+        edn,
         evolution_cases,
         evolution_entities,
         evolution_headline,
@@ -44,6 +53,14 @@ def run(args: argparse.Namespace) -> int:
 
     if (args.old_schema is None) != (args.new_schema is None):
         return fail("evolve", "give both OLD_SCHEMA and NEW_SCHEMA, or neither (default cases)")
+    renames = None
+    if args.rename:
+        if args.old_schema is None:
+            return fail("evolve", "--rename needs OLD_SCHEMA and NEW_SCHEMA")
+        pairs = [r.split("=", 1) for r in args.rename]
+        if any(len(p) != 2 or not p[0].strip() or not p[1].strip() for p in pairs):
+            return fail("evolve", "--rename takes OLD=NEW, e.g. --rename :learning/tag=:learn/tag")
+        renames = {edn.kw(o.strip().lstrip(":")): edn.kw(n.strip().lstrip(":")) for o, n in pairs}
     data = check_input(args.data)
     schema_files = [a for a in (args.old_schema, args.new_schema) if a not in (None, "plan")]
     check_out_dir(args.out, [data, *schema_files])
@@ -74,8 +91,10 @@ def run(args: argparse.Namespace) -> int:
             )
         }
     try:
-        results = run_evolution(cases, args.out)
+        results = run_evolution(cases, args.out, renames=renames)
     except DatalevinUnavailable as exc:
+        return fail("evolve", str(exc))
+    except ValueError as exc:  # a --rename that does not fit the two schemas
         return fail("evolve", str(exc))
     for case, rs in results.items():
         print(case)

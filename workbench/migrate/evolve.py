@@ -310,16 +310,18 @@ def evolve(
     new: Schema,
     entities: list[dict],
     directory: str | os.PathLike | None = None,
+    renames: Mapping | None = None,
 ) -> list[ChangeResult]:
-    """Apply every change of old -> new to a Datalevin db loaded with `entities` (old shape)."""
-    d = diff(old, new)
+    """Apply every change of old -> new to a Datalevin db loaded with `entities` (old shape);
+    `renames` as in `diff` (default: the pairs that look renamed)."""
+    d = diff(old, new, renames)
     tmp = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="wb-evolve-"))
     keep = set(old.attributes)
     db = _Db(tmp / "db", old.attributes)
     results: list[ChangeResult] = []
     try:
         db.load({k: v for k, v in e.items() if k in keep and v is not None} for e in entities)
-        order = {"added": 0, "changed": 1, "removed": 2}
+        order = {"renamed": 0, "added": 1, "changed": 2, "removed": 3}
         live = dict(old.attributes)
         for row in sorted(d.itertuples(index=False), key=lambda r: order[r.change]):
             attr = edn.kw(row.attribute.lstrip(":"))
@@ -332,6 +334,11 @@ def evolve(
                 predicted=row.apply,
             )
             results.append(res)
+            if row.change == "renamed":
+                _rename(db, attr, edn.kw(row.after.lstrip(":")), res)
+                if res.outcome.startswith("accepted"):
+                    live[edn.kw(row.after.lstrip(":"))] = live.pop(attr)
+                continue
             before, after = live.get(attr), new.attributes.get(attr)
             if row.change == "changed":
                 after = replace(before, **{row.field: getattr(after, row.field)})
@@ -343,6 +350,21 @@ def evolve(
         if directory is None:
             shutil.rmtree(tmp, ignore_errors=True)
     return results
+
+
+def _rename(db: _Db, old: edn.Keyword, new: edn.Keyword, res: ChangeResult) -> None:
+    current = db.values(old)
+    try:
+        db.update_schema(None, None, {old: new})
+    except Exception as exc:  # noqa: BLE001
+        res.outcome, res.error = "refused", java_error_text(exc)
+        return
+    _compare(db.values(new), current, res)
+    left = db.values(old)
+    if left:
+        res.differences += len(left)
+        res.examples.append(f"{len(left)} entities still hold {old} after the rename")
+    res.outcome = "accepted, data changed" if res.differences else "accepted online"
 
 
 def _apply(db: _Db, attr: edn.Keyword, change: str, before: Any, after: Any, res) -> None:
@@ -426,7 +448,7 @@ def runbook(cases: Mapping[str, list[ChangeResult]]) -> str:
         "# Schema evolution runbook",
         "",
         "Measured on real Datalevin through the Python bridge (JPype), not the Clojure app.",
-        "Order: add new attributes, apply in-place changes, run each migration, remove last.",
+        "Order: rename, add new attributes, apply in-place changes, run each migration, remove last.",
         "",
     ]
     for case, rs in cases.items():
@@ -488,14 +510,17 @@ def default_cases(memory: Any, *, progress: bool = True) -> dict[str, tuple[Sche
 
 
 def evolve_cases(
-    cases: Mapping[str, tuple[Schema, Schema, list]], out: str | os.PathLike | None = None
+    cases: Mapping[str, tuple[Schema, Schema, list]],
+    out: str | os.PathLike | None = None,
+    renames: Mapping | None = None,
 ) -> dict[str, list[ChangeResult]]:
-    """Run evolve on each case (one fresh database each); write the outputs when out is given."""
+    """Run evolve on each case (one fresh database each, `renames` as in `diff`); write the
+    outputs when out is given."""
     from tqdm.auto import tqdm
 
     results = {}
     for name, (old, new, ents) in tqdm(list(cases.items()), desc="evolution cases", unit="case"):
-        results[name] = evolve(old, new, ents)
+        results[name] = evolve(old, new, ents, renames=renames)
     if out is not None:
         write_outputs(results, out)
     return results

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -202,14 +203,66 @@ def _as_kw(attr: edn.Keyword | str) -> edn.Keyword:
     return attr if isinstance(attr, edn.Keyword) else edn.kw(attr)
 
 
-def diff(a: Schema, b: Schema) -> pd.DataFrame:
-    """Added, removed and changed attributes from a to b, and whether Datalevin can apply each
-    change in place (`update-schema`) or the data must be reloaded."""
+_DEFINITION = ("value_type", "cardinality", "unique", "component")
+
+
+def rename_candidates(a: Schema, b: Schema) -> dict[edn.Keyword, edn.Keyword]:
+    """Removed -> added attribute pairs that look like one rename: the same definition and the
+    same name in another namespace (`:learning/tag` -> `:learn/tag`), matched one to one."""
+
+    def spec(x: Attr) -> tuple:
+        return tuple(getattr(x, f) for f in _DEFINITION)
+
+    removed = [k for k in a.attributes if k not in b.attributes]
+    added = [k for k in b.attributes if k not in a.attributes]
+
+    def matches(k: edn.Keyword, pool: list, here: Schema, there: Schema) -> list:
+        return [
+            o
+            for o in pool
+            if spec(here.attributes[k]) == spec(there.attributes[o]) and o.name == k.name
+        ]
+
+    out = {}
+    for k in removed:
+        m = matches(k, added, a, b)
+        if len(m) == 1 and matches(m[0], removed, b, a) == [k]:
+            out[k] = m[0]
+    return out
+
+
+def diff(a: Schema, b: Schema, renames: Mapping | None = None) -> pd.DataFrame:
+    """Renamed, added, removed and changed attributes from a to b, and whether Datalevin can apply
+    each change in place (`update-schema`) or the data must be reloaded. `renames` (old -> new
+    attribute) defaults to `rename_candidates`; pass {} to read every pair as remove + add."""
+    renames = (
+        rename_candidates(a, b)
+        if renames is None
+        else {_as_kw(o): _as_kw(n) for o, n in renames.items()}
+    )
     rows = []
-    for k in sorted(
-        set(a.attributes) | set(b.attributes), key=lambda k: (k.namespace or "", k.name)
-    ):
-        x, y = a.attributes.get(k), b.attributes.get(k)
+    for old, new in sorted(renames.items(), key=lambda kv: str(kv[0])):
+        if old not in a.attributes or new not in b.attributes or new in a.attributes:
+            raise ValueError(
+                f"rename {old} -> {new}: {old} must be only in the old schema "
+                f"and {new} only in the new one"
+            )
+        rows.append(
+            (
+                str(old),
+                "renamed",
+                "",
+                str(old),
+                str(new),
+                "in place",
+                "rename-map: update-schema renames the attribute and keeps its datoms "
+                "(the app must write the new name from then on)",
+            )
+        )
+    # a renamed attribute is compared under its new name
+    a_attrs = {renames.get(k, k): v for k, v in a.attributes.items()}
+    for k in sorted(set(a_attrs) | set(b.attributes), key=lambda k: (k.namespace or "", k.name)):
+        x, y = a_attrs.get(k), b.attributes.get(k)
         if x is None:
             rows.append(
                 (
@@ -237,7 +290,7 @@ def diff(a: Schema, b: Schema) -> pd.DataFrame:
                 )
             )
             continue
-        for fld in ("value_type", "cardinality", "unique", "component"):
+        for fld in _DEFINITION:
             before, after = getattr(x, fld), getattr(y, fld)
             if before != after:
                 apply, why = _evolution(fld, before, after)
