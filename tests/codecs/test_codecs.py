@@ -65,6 +65,20 @@ def _extend(children: st.SearchStrategy) -> st.SearchStrategy:
 
 values = st.recursive(scalars, _extend, max_leaves=20)
 
+_C_DECODER = codecs._c_decode_body is not None
+if os.environ.get("CI") and not _C_DECODER:
+    raise RuntimeError("CI: the C decoder workbench.codecs._speedups was not built")
+
+
+@pytest.fixture(scope="module", params=["c", "python"], autouse=True)
+def binary_decoder(request):
+    """Run every test of this module with the C body decoder on, then with msgpack's only."""
+    if request.param == "c" and not _C_DECODER:
+        pytest.skip("the C decoder was not built here (no C compiler at install time)")
+    assert codecs.use_c_decoder(request.param == "c") is (request.param == "c")
+    yield request.param
+    codecs.use_c_decoder(True)
+
 
 def _printable(value) -> bool:
     """False for values edn.dumps refuses (unreadable keywords/symbols)."""
@@ -367,3 +381,127 @@ def test_json_codec_past_the_recursion_limit() -> None:
     back = c.decode(c.encode(v))
     assert _edn.dumps(back) == _edn.dumps(v)  # (== on the values would recurse)
     assert sys.getrecursionlimit() == n - 500  # restored
+
+
+# ------------------------------------------------------------------ the C body decoder
+
+needs_c_decoder = pytest.mark.skipif(not _C_DECODER, reason="C decoder not built (no C compiler)")
+
+
+def _parts(data: bytes) -> tuple[int, dict]:
+    """(offset of the body, ext table) of an encoded binary value."""
+    end = 4 + int.from_bytes(data[:4], "big")
+    return end, codecs._table(data[4:end])
+
+
+def _c_body(data: bytes):
+    end, table = _parts(data)
+    return codecs._c_decode_body(data, end, table, codecs._Marker, codecs._Vector)
+
+
+def _decode_both(data):
+    """(outcome of the C path, outcome of the Python path): a value, or the exception type."""
+    out = []
+    for c in (True, False):
+        codecs.use_c_decoder(c)
+        try:
+            out.append(get_codec("binary").decode(data))
+        except Exception as e:  # noqa: BLE001 - the outcome compared is the exception type
+            out.append(type(e))
+    codecs.use_c_decoder(True)
+    return out
+
+
+@needs_c_decoder
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=values)
+def test_c_decoder_gives_the_python_decoders_value_on_the_same_bytes(value):
+    data = get_codec("binary").encode(value)
+    direct = _c_body(data)
+    assert direct is not NotImplemented  # the C path itself decoded it (no fallback)
+    end, table = _parts(data)
+    assert edn.identical(direct, codecs._py_decode_body(data, end, table))
+    assert edn.identical(direct, value)
+    c, py = _decode_both(memoryview(data))
+    assert edn.identical(c, py)
+
+
+@needs_c_decoder
+def test_c_decoder_hands_what_it_does_not_decode_to_the_python_path():
+    codec = get_codec("binary")
+    data = codec.encode({K("a", "b"): edn.Vector([1, "x", frozenset({K(None, "c")})])})
+    end, _ = _parts(data)
+    for cut in range(end, len(data)):  # truncated bodies: msgpack's error, from both paths
+        assert _c_body(data[:cut]) is NotImplemented
+        c, py = _decode_both(data[:cut])
+        assert c is py and isinstance(c, type) and issubclass(c, Exception)
+    assert _c_body(data + b"\xc0") is NotImplemented  # trailing bytes
+    assert _decode_both(data + b"\xc0")[0] is _decode_both(data + b"\xc0")[1]
+    head = data[:end]
+    odd = [
+        head + b"\xc7\x00\x70",  # an ext code the header has no keyword for: its data, b""
+        head + b"\xd6\xff\x00\x00\x00\x01",  # msgpack's timestamp extension
+        head + b"\xc1",  # the never-used byte
+        head + b"\x91" * 600 + b"\xc0",  # nesting past the C decoder's depth
+        head + b"\x81\x80\x01",  # an unhashable map key
+        head + b"\xa2\xff\xfe",  # bad UTF-8
+    ]
+    for body in odd:
+        assert _c_body(body) is NotImplemented
+        c, py = _decode_both(body)
+        assert (c is py) if isinstance(py, type) else edn.identical(c, py)
+    assert _decode_both(odd[0]) == [b"", b""]
+
+
+@needs_c_decoder
+def test_c_decoder_reads_every_msgpack_number_and_length_form():
+    import msgpack
+
+    zero = get_codec("binary").encode(0)
+    head = zero[: _parts(zero)[0]]
+    items = [
+        0,
+        127,
+        128,
+        255,
+        256,
+        65535,
+        65536,
+        (1 << 32) - 1,
+        1 << 32,
+        (1 << 64) - 1,
+        -1,
+        -32,
+        -33,
+        -128,
+        -129,
+        -32768,
+        -32769,
+        -(1 << 31),
+        -(1 << 31) - 1,
+        -(1 << 63),
+        1.5,
+        -0.0,
+        float("inf"),
+        "",
+        "é" * 40,
+        "x" * 300,
+        "y" * 70000,
+        b"",
+        b"z" * 300,
+        b"w" * 70000,
+        None,
+        True,
+        False,
+        {i: i for i in range(20)},
+    ]
+    for x in items:
+        body = msgpack.packb(x, use_bin_type=True)
+        assert _c_body(head + body) is not NotImplemented
+        c, py = _decode_both(head + body)
+        assert edn.identical(c, py) and edn.identical(c, x), x
+    f32 = head + b"\xca" + __import__("struct").pack(">f", 0.25)
+    assert _c_body(f32) == 0.25 and _decode_both(f32) == [0.25, 0.25]
+    long_array = head + msgpack.packb(list(range(70000)))
+    assert type(_c_body(long_array)) is edn.Vector
+    assert _decode_both(long_array)[0] == _decode_both(long_array)[1]

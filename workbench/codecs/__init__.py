@@ -288,19 +288,19 @@ def _binary_encode(value: Any) -> bytes:
     return _encoder.encode(value)
 
 
-_tables: dict[bytes, Callable[..., Any]] = {}
+_tables: dict[bytes, dict[int, Any]] = {}
 
 
-def _table(head: bytes) -> Callable[..., Any]:
-    """ext hook for a header: code -> keyword or marker (cached per distinct header)."""
+def _table(head: bytes) -> dict[int, Any]:
+    """ext code -> keyword or marker for a header (cached per distinct header)."""
     flat = msgpack.unpackb(head, use_list=True, raw=False) if head else []
     kws = [_Keyword(ns, name) for ns, name in zip(flat[::2], flat[1::2], strict=True)]
     table: dict[int, Any] = dict(_MARKERS)
     table.update(zip(range(_FIRST_KW_CODE, _FIRST_KW_CODE + len(kws)), kws, strict=False))
     if len(_tables) >= _CACHE_LIMIT:
         _tables.clear()
-    _tables[head] = hook = table.get
-    return hook
+    _tables[head] = table
+    return table
 
 
 def _list_hook(t: tuple) -> Any:
@@ -312,18 +312,43 @@ def _list_hook(t: tuple) -> Any:
 _unpackb = msgpack.unpackb
 
 
+def _py_decode_body(data: bytes, end: int, table: dict[int, Any]) -> Any:
+    """The body from `end` on, by msgpack with the hooks above (the reference decoder)."""
+    return _unpackb(
+        data[end:], ext_hook=table.get, list_hook=_list_hook, use_list=False, strict_map_key=False
+    )
+
+
+try:
+    from workbench.codecs._speedups import decode_body as _c_decode_body
+except ImportError:  # built without a C compiler (or an older build): the Python path only
+    _c_decode_body = None
+_c_decode = _c_decode_body is not None
+
+
+def use_c_decoder(enabled: bool = True) -> bool:
+    """Decode binary values in C (when built) or by msgpack; True when the C decoder is on."""
+    global _c_decode
+    _c_decode = enabled and _c_decode_body is not None
+    return _c_decode
+
+
 def _binary_decode(data: bytes | memoryview) -> Any:
-    if type(data) is not bytes:
-        data = bytes(data)
     (n,) = _HEAD_LEN.unpack_from(data)
     end = 4 + n
     head = data[4:end]
-    hook = _tables.get(head)
-    if hook is None:
-        hook = _table(head)
-    return _unpackb(
-        data[end:], ext_hook=hook, list_hook=_list_hook, use_list=False, strict_map_key=False
-    )
+    if type(head) is not bytes:  # a buffer (LMDB's memoryview): the C path reads it in place
+        head = bytes(head)
+    table = _tables.get(head)
+    if table is None:
+        table = _table(head)
+    if _c_decode:
+        # the same value as the Python path; NotImplemented for anything else (bad bytes too),
+        # which the Python path then decodes or refuses with its own error
+        value = _c_decode_body(data, end, table, _Marker, _Vector)
+        if value is not NotImplemented:
+            return value
+    return _py_decode_body(data if type(data) is bytes else bytes(data), end, table)
 
 
 # -------------------------------------------------------------------------------------- json
