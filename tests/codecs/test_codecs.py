@@ -505,3 +505,76 @@ def test_c_decoder_reads_every_msgpack_number_and_length_form():
     long_array = head + msgpack.packb(list(range(70000)))
     assert type(_c_body(long_array)) is edn.Vector
     assert _decode_both(long_array)[0] == _decode_both(long_array)[1]
+
+
+# ------------------------------------------------------------------ the C body encoder
+
+
+def _c_encode(value):
+    return codecs._c_encode_body(value, K, edn.Vector, codecs._ExtType, codecs._other)
+
+
+@needs_c_hook
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=values)
+def test_c_encoder_writes_the_bytes_of_the_msgpack_path(value):
+    assert _c_encode(value) is not NotImplemented  # the C encoder itself wrote it (no fallback)
+    c, py = codecs._Encoder(c_hook=True), codecs._Encoder(c_hook=False)
+    assert c.encode(value) == c.pack_encode(value) == py.encode(value)
+
+
+@needs_c_hook
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(kws=many_keywords)
+def test_c_encoder_matches_past_the_last_keyword_code(kws):
+    value = {k: edn.Vector([k, frozenset({k}), {k: [k]}]) for k in kws}
+    assert _c_encode(value) is not NotImplemented
+    assert codecs._Encoder(True).encode(value) == codecs._Encoder(False).encode(value)
+
+
+class _Dict(dict):
+    pass
+
+
+def _outcome(encode, value):
+    try:
+        return encode(value)
+    except Exception as e:  # noqa: BLE001 - the outcome compared is the exception
+        return (type(e), str(e))
+
+
+@needs_c_hook
+def test_c_encoder_hands_what_it_does_not_write_to_the_msgpack_path():
+    c, py = codecs._Encoder(c_hook=True), codecs._Encoder(c_hook=False)
+    deep = 0
+    for _ in range(300):  # past the C encoder's depth, inside msgpack's
+        deep = [deep]
+    deeper = 0
+    for _ in range(600):  # deeper still
+        deeper = [deeper]
+    cases = {
+        "bytearray": bytearray(b"ab"),
+        "deep": deep,
+        "deeper": deeper,
+        "object": {K("a", "b"): object()},
+        "surrogate": "\ud800",
+        "float subclass": edn.Vector([True.__class__(1), type("F", (float,), {})(1.5)]),
+    }
+    for name, value in cases.items():
+        assert _c_encode(value) is NotImplemented, name
+        assert _outcome(c.encode, value) == _outcome(py.encode, value), name
+    ext = codecs._ExtType(5, b"x" * 300)
+    for value in (_Dict({K("x", "y"): 1}), 1 << 70, -(1 << 70), [1 << 64, -(1 << 63) - 1], ext):
+        assert _c_encode(value) is not NotImplemented  # through `other`, as msgpack does
+        assert c.encode(value) == py.encode(value)
+        if value is not ext:
+            assert edn.identical(get_codec("binary").decode(c.encode(value)), py_value(value))
+
+
+def py_value(value):
+    """What the binary codec hands back for `value` (Python path): the reference."""
+    saved = codecs.use_c_decoder(False)
+    try:
+        return get_codec("binary").decode(codecs._Encoder(c_hook=False).encode(value))
+    finally:
+        codecs.use_c_decoder(saved)

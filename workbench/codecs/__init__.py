@@ -11,7 +11,9 @@
   marker; see the layout notes in the binary section. Arrays are vectors; maps keep any key type. Round-trips every EDN
   value exactly (``edn.identical``). Accepted extras: a Python ``list`` encodes as an array and
   decodes as an ``edn.Vector``; a ``set`` decodes as a ``frozenset``; a plain ``tuple`` is kept
-  as a tuple; ``bytes`` stay bytes.
+  as a tuple; ``bytes`` stay bytes. When workbench/codecs/_speedups.c is built, the whole value is
+  written and read in C (``encode_body``, ``decode_body``: the same bytes, the same values); what
+  the C side does not handle the same way goes to the msgpack path, the reference.
 - ``"json"``: what the plan's Clojure code does with cheshire ``generate-string`` then
   ``parse-string`` with keywordised keys. Lossy by design, so that the rehearsal can count losses:
 
@@ -216,8 +218,9 @@ def _header(kws: tuple) -> bytes:
 
 try:
     from workbench.codecs._speedups import KeywordHook as _KeywordHook
-except ImportError:  # built without a C compiler: the Python hook below
-    _KeywordHook = None
+    from workbench.codecs._speedups import encode_body as _c_encode_body
+except ImportError:  # built without a C compiler (or an older build): the Python hook below
+    _KeywordHook = _c_encode_body = None
 
 
 class _Encoder(threading.local):
@@ -266,7 +269,21 @@ class _Encoder(threading.local):
             head = headers.get(kws)
             return (_header(kws) if head is None else head) + body
 
-        self.encode = encode
+        c_body = _c_encode_body if self.c_hook else None
+        ext_type = _ExtType
+
+        def c_encode(value: Any) -> bytes:
+            # the whole value in C (the same bytes); NotImplemented for anything else (a refused
+            # value too), which the msgpack path above then writes or refuses with its own error
+            done = c_body(value, kw_type, vec_type, ext_type, other)
+            if done is NotImplemented:
+                return encode(value)
+            body, kws = done
+            head = headers.get(kws)
+            return (_header(kws) if head is None else head) + body
+
+        self.encode = encode if c_body is None else c_encode
+        self.pack_encode = encode  # (the msgpack path alone, for tests)
 
 
 _encoder = _Encoder()
