@@ -422,6 +422,8 @@ def test_c_decoder_gives_the_python_decoders_value_on_the_same_bytes(value):
     end, table = _parts(data)
     assert edn.identical(direct, codecs._py_decode_body(data, end, table))
     assert edn.identical(direct, value)
+    whole = codecs._c_decode_value(memoryview(data), {}, codecs._table, codecs._Marker, edn.Vector)
+    assert whole is not NotImplemented and edn.identical(whole, value)
     c, py = _decode_both(memoryview(data))
     assert edn.identical(c, py)
 
@@ -446,8 +448,11 @@ def test_c_decoder_hands_what_it_does_not_decode_to_the_python_path():
         head + b"\x81\x80\x01",  # an unhashable map key
         head + b"\xa2\xff\xfe",  # bad UTF-8
     ]
-    for body in odd:
-        assert _c_body(body) is NotImplemented
+    for body in [*odd, b"", b"\x00\x00", b"\x00\x00\x00\x09\x90"]:  # (+ short headers)
+        whole = codecs._c_decode_value(body, {}, codecs._table, codecs._Marker, edn.Vector)
+        assert whole is NotImplemented
+        if len(body) > end:
+            assert _c_body(body) is NotImplemented
         c, py = _decode_both(body)
         assert (c is py) if isinstance(py, type) else edn.identical(c, py)
     assert _decode_both(odd[0]) == [b"", b""]

@@ -337,9 +337,10 @@ def _py_decode_body(data: bytes, end: int, table: dict[int, Any]) -> Any:
 
 
 try:
+    from workbench.codecs._speedups import decode as _c_decode_value
     from workbench.codecs._speedups import decode_body as _c_decode_body
 except ImportError:  # built without a C compiler (or an older build): the Python path only
-    _c_decode_body = None
+    _c_decode_body = _c_decode_value = None
 _c_decode = _c_decode_body is not None
 
 
@@ -351,6 +352,10 @@ def use_c_decoder(enabled: bool = True) -> bool:
 
 
 def _binary_decode(data: bytes | memoryview) -> Any:
+    if _c_decode:  # header and body in C; NotImplemented: the steps below
+        value = _c_decode_value(data, _tables, _table, _Marker, _Vector)
+        if value is not NotImplemented:
+            return value
     (n,) = _HEAD_LEN.unpack_from(data)
     end = 4 + n
     head = data[4:end]

@@ -1,5 +1,7 @@
 /* Optional C forms of the binary codec's msgpack `default` hook and of its body decoder
  * (workbench/codecs/__init__.py holds the Python forms, which are the reference and the fallback).
+ * One file past the usual 600 lines on purpose: the encoder and the decoder are the two halves of
+ * one byte layout, kept side by side.
  *
  * msgpack calls the hook for every keyword of a value (about 30 in a 1 KB memory value); as a
  * Python closure each call costs more than packing the rest of the value. KeywordHook does the
@@ -648,7 +650,54 @@ static PyObject *encode_body(PyObject *module, PyObject *args) {
     return out;
 }
 
+/* decode(data, tables, make_table, Marker, Vector): a whole binary value, header included (the
+ * header's table from the `tables` cache, or make_table(header) on a miss), or NotImplemented as
+ * decode_body gives it (and for a value too short for its header). */
+static PyObject *decode_value(PyObject *module, PyObject *args) {
+    Py_buffer buf;
+    PyObject *tables, *make_table, *marker_type, *vec_type;
+    if (!PyArg_ParseTuple(args, "y*O!OOO!:decode", &buf, &PyDict_Type, &tables, &make_table,
+                          &marker_type, &PyType_Type, &vec_type))
+        return NULL;
+    const unsigned char *p = buf.buf;
+    if (buf.len < 4 || !PyType_IsSubtype((PyTypeObject *)vec_type, &PyTuple_Type)) goto fallback;
+    Py_ssize_t end = 4 + (Py_ssize_t)be(p, 4);
+    if (end > buf.len) goto fallback;
+    PyObject *head = PyBytes_FromStringAndSize((const char *)p + 4, end - 4);
+    if (!head) goto fallback;
+    PyObject *table = PyDict_GetItemWithError(tables, head);
+    if (table) {
+        Py_INCREF(table);
+    } else if (!PyErr_Occurred()) {
+        table = PyObject_CallOneArg(make_table, head);
+    }
+    Py_DECREF(head);
+    if (!table) goto fallback;
+    if (!PyDict_CheckExact(table)) {
+        Py_DECREF(table);
+        goto fallback;
+    }
+    Dec d = {p + end, p + buf.len, table, marker_type, (PyTypeObject *)vec_type, 0};
+    PyObject *value = dec_obj(&d);
+    if (value && d.p != d.end) Py_CLEAR(value);
+    Py_DECREF(table);
+    PyBuffer_Release(&buf);
+    if (!value) {
+        PyErr_Clear();
+        Py_RETURN_NOTIMPLEMENTED;
+    }
+    return value;
+fallback:
+    PyBuffer_Release(&buf);
+    PyErr_Clear();
+    Py_RETURN_NOTIMPLEMENTED;
+}
+
+
 static PyMethodDef methods[] = {
+    {"decode", decode_value, METH_VARARGS,
+     "decode(data, tables, make_table, Marker, Vector): a binary value decoded in C, header "
+     "included, or NotImplemented (then decode with the Python path)."},
     {"encode_body", encode_body, METH_VARARGS,
      "encode_body(value, Keyword, Vector, ExtType, other): (body, keywords) of the binary codec "
      "written in C, or NotImplemented (then encode with the Python path)."},
