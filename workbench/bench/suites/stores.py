@@ -126,7 +126,8 @@ def bench_kv(entries: int, folder: Path, reads: int, put_many_runs: int = 5) -> 
     texts = [edn_codec.encode(v) for v in values]
     itv, ite = iter(blobs * 50), iter(texts * 50)
     dec_bin = _median_us(lambda: binary.decode(next(itv)), min(reads, len(blobs) * 50))
-    c_decoder = codecs.use_c_decoder(False)  # the msgpack path, for comparison
+    c_decoder = codecs.use_c_decoder(True)  # (True when built)
+    codecs.use_c_decoder(False)  # the msgpack path, for comparison
     itv = iter(blobs * 50)
     dec_msgpack = _median_us(lambda: binary.decode(next(itv)), min(reads, len(blobs) * 50))
     codecs.use_c_decoder(True)
