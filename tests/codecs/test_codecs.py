@@ -65,6 +65,20 @@ def _extend(children: st.SearchStrategy) -> st.SearchStrategy:
 
 values = st.recursive(scalars, _extend, max_leaves=20)
 
+_C_DECODER = codecs._c_decode_body is not None
+if os.environ.get("CI") and not _C_DECODER:
+    raise RuntimeError("CI: the C decoder workbench.codecs._speedups was not built")
+
+
+@pytest.fixture(scope="module", params=["c", "python"], autouse=True)
+def binary_decoder(request):
+    """Run every test of this module with the C body decoder on, then with msgpack's only."""
+    if request.param == "c" and not _C_DECODER:
+        pytest.skip("the C decoder was not built here (no C compiler at install time)")
+    assert codecs.use_c_decoder(request.param == "c") is (request.param == "c")
+    yield request.param
+    codecs.use_c_decoder(True)
+
 
 def _printable(value) -> bool:
     """False for values edn.dumps refuses (unreadable keywords/symbols)."""
@@ -367,3 +381,205 @@ def test_json_codec_past_the_recursion_limit() -> None:
     back = c.decode(c.encode(v))
     assert _edn.dumps(back) == _edn.dumps(v)  # (== on the values would recurse)
     assert sys.getrecursionlimit() == n - 500  # restored
+
+
+# ------------------------------------------------------------------ the C body decoder
+
+needs_c_decoder = pytest.mark.skipif(not _C_DECODER, reason="C decoder not built (no C compiler)")
+
+
+def _parts(data: bytes) -> tuple[int, dict]:
+    """(offset of the body, ext table) of an encoded binary value."""
+    end = 4 + int.from_bytes(data[:4], "big")
+    return end, codecs._table(data[4:end])
+
+
+def _c_body(data: bytes):
+    end, table = _parts(data)
+    return codecs._c_decode_body(data, end, table, codecs._Marker, codecs._Vector)
+
+
+def _decode_both(data):
+    """(outcome of the C path, outcome of the Python path): a value, or the exception type."""
+    out = []
+    for c in (True, False):
+        codecs.use_c_decoder(c)
+        try:
+            out.append(get_codec("binary").decode(data))
+        except Exception as e:  # noqa: BLE001 - the outcome compared is the exception type
+            out.append(type(e))
+    codecs.use_c_decoder(True)
+    return out
+
+
+@needs_c_decoder
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=values)
+def test_c_decoder_gives_the_python_decoders_value_on_the_same_bytes(value):
+    data = get_codec("binary").encode(value)
+    direct = _c_body(data)
+    assert direct is not NotImplemented  # the C path itself decoded it (no fallback)
+    end, table = _parts(data)
+    assert edn.identical(direct, codecs._py_decode_body(data, end, table))
+    assert edn.identical(direct, value)
+    whole = codecs._c_decode_value(memoryview(data), {}, codecs._table, codecs._Marker, edn.Vector)
+    assert whole is not NotImplemented and edn.identical(whole, value)
+    c, py = _decode_both(memoryview(data))
+    assert edn.identical(c, py)
+
+
+@needs_c_decoder
+def test_c_decoder_hands_what_it_does_not_decode_to_the_python_path():
+    codec = get_codec("binary")
+    data = codec.encode({K("a", "b"): edn.Vector([1, "x", frozenset({K(None, "c")})])})
+    end, _ = _parts(data)
+    for cut in range(end, len(data)):  # truncated bodies: msgpack's error, from both paths
+        assert _c_body(data[:cut]) is NotImplemented
+        c, py = _decode_both(data[:cut])
+        assert c is py and isinstance(c, type) and issubclass(c, Exception)
+    assert _c_body(data + b"\xc0") is NotImplemented  # trailing bytes
+    assert _decode_both(data + b"\xc0")[0] is _decode_both(data + b"\xc0")[1]
+    head = data[:end]
+    odd = [
+        head + b"\xc7\x00\x70",  # an ext code the header has no keyword for: its data, b""
+        head + b"\xd6\xff\x00\x00\x00\x01",  # msgpack's timestamp extension
+        head + b"\xc1",  # the never-used byte
+        head + b"\x91" * 600 + b"\xc0",  # nesting past the C decoder's depth
+        head + b"\x81\x80\x01",  # an unhashable map key
+        head + b"\xa2\xff\xfe",  # bad UTF-8
+    ]
+    for body in [*odd, b"", b"\x00\x00", b"\x00\x00\x00\x09\x90"]:  # (+ short headers)
+        whole = codecs._c_decode_value(body, {}, codecs._table, codecs._Marker, edn.Vector)
+        assert whole is NotImplemented
+        if len(body) > end:
+            assert _c_body(body) is NotImplemented
+        c, py = _decode_both(body)
+        assert (c is py) if isinstance(py, type) else edn.identical(c, py)
+    assert _decode_both(odd[0]) == [b"", b""]
+
+
+@needs_c_decoder
+def test_c_decoder_reads_every_msgpack_number_and_length_form():
+    import msgpack
+
+    zero = get_codec("binary").encode(0)
+    head = zero[: _parts(zero)[0]]
+    items = [
+        0,
+        127,
+        128,
+        255,
+        256,
+        65535,
+        65536,
+        (1 << 32) - 1,
+        1 << 32,
+        (1 << 64) - 1,
+        -1,
+        -32,
+        -33,
+        -128,
+        -129,
+        -32768,
+        -32769,
+        -(1 << 31),
+        -(1 << 31) - 1,
+        -(1 << 63),
+        1.5,
+        -0.0,
+        float("inf"),
+        "",
+        "é" * 40,
+        "x" * 300,
+        "y" * 70000,
+        b"",
+        b"z" * 300,
+        b"w" * 70000,
+        None,
+        True,
+        False,
+        {i: i for i in range(20)},
+    ]
+    for x in items:
+        body = msgpack.packb(x, use_bin_type=True)
+        assert _c_body(head + body) is not NotImplemented
+        c, py = _decode_both(head + body)
+        assert edn.identical(c, py) and edn.identical(c, x), x
+    f32 = head + b"\xca" + __import__("struct").pack(">f", 0.25)
+    assert _c_body(f32) == 0.25 and _decode_both(f32) == [0.25, 0.25]
+    long_array = head + msgpack.packb(list(range(70000)))
+    assert type(_c_body(long_array)) is edn.Vector
+    assert _decode_both(long_array)[0] == _decode_both(long_array)[1]
+
+
+# ------------------------------------------------------------------ the C body encoder
+
+
+def _c_encode(value):
+    return codecs._c_encode_body(value, K, edn.Vector, codecs._ExtType, codecs._other)
+
+
+@needs_c_hook
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=values)
+def test_c_encoder_writes_the_bytes_of_the_msgpack_path(value):
+    assert _c_encode(value) is not NotImplemented  # the C encoder itself wrote it (no fallback)
+    c, py = codecs._Encoder(c_hook=True), codecs._Encoder(c_hook=False)
+    assert c.encode(value) == c.pack_encode(value) == py.encode(value)
+
+
+@needs_c_hook
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(kws=many_keywords)
+def test_c_encoder_matches_past_the_last_keyword_code(kws):
+    value = {k: edn.Vector([k, frozenset({k}), {k: [k]}]) for k in kws}
+    assert _c_encode(value) is not NotImplemented
+    assert codecs._Encoder(True).encode(value) == codecs._Encoder(False).encode(value)
+
+
+class _Dict(dict):
+    pass
+
+
+def _outcome(encode, value):
+    try:
+        return encode(value)
+    except Exception as e:  # noqa: BLE001 - the outcome compared is the exception
+        return (type(e), str(e))
+
+
+@needs_c_hook
+def test_c_encoder_hands_what_it_does_not_write_to_the_msgpack_path():
+    c, py = codecs._Encoder(c_hook=True), codecs._Encoder(c_hook=False)
+    deep = 0
+    for _ in range(300):  # past the C encoder's depth, inside msgpack's
+        deep = [deep]
+    deeper = 0
+    for _ in range(600):  # deeper still
+        deeper = [deeper]
+    cases = {
+        "bytearray": bytearray(b"ab"),
+        "deep": deep,
+        "deeper": deeper,
+        "object": {K("a", "b"): object()},
+        "surrogate": "\ud800",
+        "float subclass": edn.Vector([True.__class__(1), type("F", (float,), {})(1.5)]),
+    }
+    for name, value in cases.items():
+        assert _c_encode(value) is NotImplemented, name
+        assert _outcome(c.encode, value) == _outcome(py.encode, value), name
+    ext = codecs._ExtType(5, b"x" * 300)
+    for value in (_Dict({K("x", "y"): 1}), 1 << 70, -(1 << 70), [1 << 64, -(1 << 63) - 1], ext):
+        assert _c_encode(value) is not NotImplemented  # through `other`, as msgpack does
+        assert c.encode(value) == py.encode(value)
+        if value is not ext:
+            assert edn.identical(get_codec("binary").decode(c.encode(value)), py_value(value))
+
+
+def py_value(value):
+    """What the binary codec hands back for `value` (Python path): the reference."""
+    saved = codecs.use_c_decoder(False)
+    try:
+        return get_codec("binary").decode(codecs._Encoder(c_hook=False).encode(value))
+    finally:
+        codecs.use_c_decoder(saved)

@@ -11,7 +11,9 @@
   marker; see the layout notes in the binary section. Arrays are vectors; maps keep any key type. Round-trips every EDN
   value exactly (``edn.identical``). Accepted extras: a Python ``list`` encodes as an array and
   decodes as an ``edn.Vector``; a ``set`` decodes as a ``frozenset``; a plain ``tuple`` is kept
-  as a tuple; ``bytes`` stay bytes.
+  as a tuple; ``bytes`` stay bytes. When workbench/codecs/_speedups.c is built, the whole value is
+  written and read in C (``encode_body``, ``decode_body``: the same bytes, the same values); what
+  the C side does not handle the same way goes to the msgpack path, the reference.
 - ``"json"``: what the plan's Clojure code does with cheshire ``generate-string`` then
   ``parse-string`` with keywordised keys. Lossy by design, so that the rehearsal can count losses:
 
@@ -216,8 +218,9 @@ def _header(kws: tuple) -> bytes:
 
 try:
     from workbench.codecs._speedups import KeywordHook as _KeywordHook
-except ImportError:  # built without a C compiler: the Python hook below
-    _KeywordHook = None
+    from workbench.codecs._speedups import encode_body as _c_encode_body
+except ImportError:  # built without a C compiler (or an older build): the Python hook below
+    _KeywordHook = _c_encode_body = None
 
 
 class _Encoder(threading.local):
@@ -266,7 +269,21 @@ class _Encoder(threading.local):
             head = headers.get(kws)
             return (_header(kws) if head is None else head) + body
 
-        self.encode = encode
+        c_body = _c_encode_body if self.c_hook else None
+        ext_type = _ExtType
+
+        def c_encode(value: Any) -> bytes:
+            # the whole value in C (the same bytes); NotImplemented for anything else (a refused
+            # value too), which the msgpack path above then writes or refuses with its own error
+            done = c_body(value, kw_type, vec_type, ext_type, other)
+            if done is NotImplemented:
+                return encode(value)
+            body, kws = done
+            head = headers.get(kws)
+            return (_header(kws) if head is None else head) + body
+
+        self.encode = encode if c_body is None else c_encode
+        self.pack_encode = encode  # (the msgpack path alone, for tests)
 
 
 _encoder = _Encoder()
@@ -288,19 +305,19 @@ def _binary_encode(value: Any) -> bytes:
     return _encoder.encode(value)
 
 
-_tables: dict[bytes, Callable[..., Any]] = {}
+_tables: dict[bytes, dict[int, Any]] = {}
 
 
-def _table(head: bytes) -> Callable[..., Any]:
-    """ext hook for a header: code -> keyword or marker (cached per distinct header)."""
+def _table(head: bytes) -> dict[int, Any]:
+    """ext code -> keyword or marker for a header (cached per distinct header)."""
     flat = msgpack.unpackb(head, use_list=True, raw=False) if head else []
     kws = [_Keyword(ns, name) for ns, name in zip(flat[::2], flat[1::2], strict=True)]
     table: dict[int, Any] = dict(_MARKERS)
     table.update(zip(range(_FIRST_KW_CODE, _FIRST_KW_CODE + len(kws)), kws, strict=False))
     if len(_tables) >= _CACHE_LIMIT:
         _tables.clear()
-    _tables[head] = hook = table.get
-    return hook
+    _tables[head] = table
+    return table
 
 
 def _list_hook(t: tuple) -> Any:
@@ -312,18 +329,48 @@ def _list_hook(t: tuple) -> Any:
 _unpackb = msgpack.unpackb
 
 
+def _py_decode_body(data: bytes, end: int, table: dict[int, Any]) -> Any:
+    """The body from `end` on, by msgpack with the hooks above (the reference decoder)."""
+    return _unpackb(
+        data[end:], ext_hook=table.get, list_hook=_list_hook, use_list=False, strict_map_key=False
+    )
+
+
+try:
+    from workbench.codecs._speedups import decode as _c_decode_value
+    from workbench.codecs._speedups import decode_body as _c_decode_body
+except ImportError:  # built without a C compiler (or an older build): the Python path only
+    _c_decode_body = _c_decode_value = None
+_c_decode = _c_decode_body is not None
+
+
+def use_c_decoder(enabled: bool = True) -> bool:
+    """Decode binary values in C (when built) or by msgpack; True when the C decoder is on."""
+    global _c_decode
+    _c_decode = enabled and _c_decode_body is not None
+    return _c_decode
+
+
 def _binary_decode(data: bytes | memoryview) -> Any:
-    if type(data) is not bytes:
-        data = bytes(data)
+    if _c_decode:  # header and body in C; NotImplemented: the steps below
+        value = _c_decode_value(data, _tables, _table, _Marker, _Vector)
+        if value is not NotImplemented:
+            return value
     (n,) = _HEAD_LEN.unpack_from(data)
     end = 4 + n
     head = data[4:end]
-    hook = _tables.get(head)
-    if hook is None:
-        hook = _table(head)
-    return _unpackb(
-        data[end:], ext_hook=hook, list_hook=_list_hook, use_list=False, strict_map_key=False
-    )
+    if type(head) is not bytes:  # a buffer (LMDB's memoryview): the C path reads it in place
+        head = bytes(head)
+    table = _tables.get(head)
+    if table is None:
+        table = _table(head)
+    if _c_decode:
+        # the same value as the Python path; NotImplemented for anything else (bad bytes too),
+        # which the Python path then decodes or refuses with its own error
+        value = _c_decode_body(data, end, table, _Marker, _Vector)
+        if value is not NotImplemented:
+            return value
+    return _py_decode_body(data if type(data) is bytes else bytes(data), end, table)
 
 
 # -------------------------------------------------------------------------------------- json

@@ -171,13 +171,13 @@ class LmdbKvStore(LmdbEnvironment, Store):
     def lookup(self, key: Any) -> Any:
         """Decoded value, or MISSING."""
         kb = encode_key(key)
-        decode = self._decode
-
-        def body(txn: lmdb.Transaction) -> Any:
-            raw = txn.get(kb)
-            return MISSING if raw is None else decode(raw)
-
-        return self._read(body, buffers=True)
+        try:  # (_read's steps, without a closure per call: this is the hot read)
+            with self.env.begin(buffers=True) as txn:
+                raw = txn.get(kb)
+                return MISSING if raw is None else self._decode(raw)
+        except lmdb.MapResizedError:
+            self._adopt_map_size()
+            return self.lookup(key)
 
     def get(self, key: Any, default: Any = MISSING) -> Any:
         """Value under `key` (one read transaction, decode inside it)."""

@@ -7,8 +7,8 @@ Prints, with the target and PASS/MISS for each:
   beside raw py-lmdb get and the decode costs of the binary and EDN codecs (target <= 10 us);
 - LmdbKvStore.put durable (sync): median (target <= 0.5 ms), beside the raw fsync cost of the
   disk (the floor any durable commit pays);
-- LmdbKvStore.put_many: entries/s, the median of --put-many-runs fresh stores, with the C keyword
-  hook and (alternated, same runs) the Python one (target >= 100k/s);
+- LmdbKvStore.put_many: entries/s, the median of --put-many-runs fresh stores, with the C encoder
+  and (alternated, same runs) the Python keyword hook (target >= 100k/s);
 - LmdbEntityStore indexed queries against N (flat in N for a fixed result size);
 - the harness overhead per timed operation (target < 1 us).
 Exit status 0 always (figures, not a test); the load average is printed because the machine may
@@ -91,7 +91,7 @@ def bench_kv(entries: int, folder: Path, reads: int, put_many_runs: int = 5) -> 
             rates[c_hook].append(put_many_rate(c_hook, run))
     best = rates[c_built]
     rate = statistics.median(best)
-    hook = "C keyword hook" if c_built else "Python keyword hook (C not built)"
+    hook = "C encoder" if c_built else "Python keyword hook (C not built)"
     print(
         f"LmdbKvStore.put_many (sync, batches of 10000, {hook}): {entries} entries, median of "
         f"{len(best)} fresh stores {rate:,.0f} entries/s (runs {min(best):,.0f}-{max(best):,.0f}; "
@@ -126,6 +126,11 @@ def bench_kv(entries: int, folder: Path, reads: int, put_many_runs: int = 5) -> 
     texts = [edn_codec.encode(v) for v in values]
     itv, ite = iter(blobs * 50), iter(texts * 50)
     dec_bin = _median_us(lambda: binary.decode(next(itv)), min(reads, len(blobs) * 50))
+    c_decoder = codecs.use_c_decoder(True)  # (True when built)
+    codecs.use_c_decoder(False)  # the msgpack path, for comparison
+    itv = iter(blobs * 50)
+    dec_msgpack = _median_us(lambda: binary.decode(next(itv)), min(reads, len(blobs) * 50))
+    codecs.use_c_decoder(True)
     dec_edn = _median_us(lambda: edn_codec.decode(next(ite)), min(2000, len(texts) * 50))
     print(
         f"LmdbKvStore.get, binary codec, ~1 KB values, {entries} entries: median "
@@ -135,6 +140,8 @@ def bench_kv(entries: int, folder: Path, reads: int, put_many_runs: int = 5) -> 
         f"  raw py-lmdb get {raw_med:.2f} us; binary decode {dec_bin:.2f} us; "
         f"EDN text decode {dec_edn:.2f} us"
     )
+    if c_decoder:
+        print(f"  binary decode by the msgpack path (C decoder off): {dec_msgpack:.2f} us")
 
     fsync_us = _fsync_floor(folder)
     puts = [(keys[rng.randrange(entries)], values[rng.randrange(len(values))]) for _ in range(200)]
