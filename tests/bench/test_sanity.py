@@ -10,7 +10,7 @@ from workbench.bench.sanity import published_sanity
 
 
 def _row(store: str, op: str, **kw: float) -> dict:
-    base = {"engine": "jvm", "dataset": "d", "store": store, "op": op, "entries": 2000}
+    base = {"engine": "jvm", "dataset": "d", "store": store, "op": op, "entries": 2000, "n": 2}
     return {**base, "file_bytes": 4_000_000, "p50_us": math.nan, "per_s": math.nan, **kw}
 
 
@@ -33,6 +33,7 @@ def test_rates_ratios_and_why_only_beyond_3x() -> None:
     batch = t.loc["KV, batches of 1,000"]
     assert math.isclose(batch["ratio"], 0.1) and not batch["within_3x"]
     assert "2,000 bytes on disk per entry" in batch["why"]
+    assert batch["why"].startswith("only 2 batch(es)")  # two batches: the JIT's warm-up is in them
     dlg = t.loc["Datalog, durable writes"]
     assert dlg["ratio"] == 1.0 and dlg["within_3x"] and dlg["why"] == ""
 
@@ -67,6 +68,12 @@ def test_jvm_scaling_plot_has_one_log_log_panel_per_op_and_every_store_in_the_le
     assert titles == ["get", "startup (read-string vs open)", "query:sessions_by_type"]
     assert all(ax.get_xscale() == ax.get_yscale() == "log" for ax in panels)
     assert all(ax.get_xlabel() and ax.get_ylabel() for ax in panels)
+    # a store keeps its colour in every panel (the legend is shared)
+    colours: dict[str, set] = {}
+    for ln in (ln for ax in panels for ln in ax.get_lines()):
+        colours.setdefault(ln.get_label(), set()).add(str(ln.get_color()))
+    assert all(len(c) == 1 for c in colours.values()), colours
+    assert colours["edn-app"] != colours["datalevin-datalog[default]"]
     (legend,) = fig.legends
     assert [t.get_text() for t in legend.get_texts()] == ["edn-app", "datalevin-datalog[default]"]
     assert fig._suptitle.get_text().startswith("JVM engine")

@@ -139,10 +139,12 @@ def plot_jvm_scaling(df: pd.DataFrame) -> Any:
     rows = max(1, math.ceil(len(ops) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols + 2.6, 3.3 * rows), squeeze=False)
     per = {"bulk-load": "per 1,000-entry transaction", "startup": "read-string vs open"}
+    cmap = plt.get_cmap("tab10")
+    colour = {s: cmap(i % 10) for i, s in enumerate(dict.fromkeys(d["store"]))}  # one per store
     for ax, op in zip(axes.flat, ops, strict=False):
         for s, gs in d[d["op"] == op].groupby("store", sort=False):
             gs = gs.groupby("entries", as_index=False)["p50_us"].median()
-            ax.plot(gs["entries"], gs["p50_us"], marker="o", label=s)
+            ax.plot(gs["entries"], gs["p50_us"], marker="o", label=s, color=colour[s])
         ax.set_xscale("log")
         ax.set_yscale("log")
         titled(ax, f"{op} ({per[op]})" if op in per else op, "entries (log)", "p50 (us, log)")

@@ -62,9 +62,15 @@ def _why(p: Published, row: pd.Series, ratio: float) -> str:
             f"slower than the published setup's ~4.3 ms; a shared, loaded machine adds queueing "
             f"({facts})"
         )
+    cold = ""
+    if row["n"] < 10:
+        cold = (
+            f"only {int(row['n'])} batch(es) of 1,000, among the first transactions this JVM ran "
+            "(JIT compilation and class loading included; larger --sizes give more batches); "
+        )
     if faster:
-        return f"smaller or fewer entries than the published benchmark's ({facts})"
-    return (
+        return f"{cold}smaller or fewer entries than the published benchmark's ({facts})"
+    return cold + (
         f"entries here are larger than a micro-benchmark's ({facts}); "
         + (
             "each is one entity plus its component records and a whole-value blob, indexed on "
