@@ -69,9 +69,10 @@ def _why(p: Published, row: pd.Series, ratio: float) -> str:
             "(JIT compilation and class loading included; larger --sizes give more batches); "
         )
     if faster:
-        return f"{cold}smaller or fewer entries than the published benchmark's ({facts})"
+        return f"{cold}likely smaller or fewer entries than the published benchmark's ({facts})"
     return cold + (
-        f"entries here are larger than a micro-benchmark's ({facts}); "
+        f"likely causes, not isolated by this run: entries here may be larger than the published "
+        f"benchmark's ({facts}); "
         + (
             "each is one entity plus its component records and a whole-value blob, indexed on "
             "every attribute (EAV and AVE)"
