@@ -11,28 +11,42 @@ TINY = {  # n per run, budget ms, warm-up calls, warm-up ms: budgets far above w
     "get": (25, 60_000, 7, 60_000),
     "save": (25, 60_000, 7, 60_000),
     "startup": (2, 60_000, 1, 60_000),
+    # queries.clj warms up for at least its budget: keep it short; n = its minimum sample count
+    "query": (3, 1, 1, 1),
 }
 
 
 def test_jvm_engine_samples_two_timed_runs_after_discarded_warmup(dl, tmp_path) -> None:
-    from workbench.bench.jvm import JVM_STORES, run_jvm
+    from workbench.bench.jvm import JVM_STORES, PLAN_QUERIES, run_jvm
     from workbench.memory.generate import generate_memory
 
     data = generate_memory(entries=60, seed=3).value
-    stores = ["edn-app", "datalevin-kv[default]", "cached-write-behind[default]"]
+    stores = [
+        "edn-app",
+        "datalevin-kv[default]",
+        "cached-write-behind[default]",
+        "datalevin-datalog[nosync]",
+    ]
     df = run_jvm(data, stores=stores, plan=TINY, workdir=tmp_path)
-    assert len(df) == len(stores) * len(TINY)
     assert set(df["engine"]) == {"jvm"}  # never mixed with bridge or Python figures
     for store, rows in df.groupby("store"):
         counts = dict(zip(rows["op"], rows["n"], strict=True))
+        # the initial load of every Datalevin store: one sample per 1,000-entry transaction
+        if store.startswith(("datalevin", "cached")):
+            assert counts.pop("bulk-load") == 1, store
+            load = rows[rows["op"] == "bulk-load"].iloc[0]
+            assert load["per_s"] > 0 and load["batch"] == 1000
+        want = {op: 2 * n for op, (n, *_) in TINY.items() if op != "query"}
+        if store.startswith("datalevin-datalog"):  # the plan's four queries, two timed runs each
+            want |= {f"query:{q}": 2 * TINY["query"][0] for q in PLAN_QUERIES}
         # two timed runs of n; the warm-up calls are not among the samples
-        assert counts == {op: 2 * n for op, (n, *_) in TINY.items()}, (store, counts)
+        assert counts == want, (store, counts)
         assert (rows["p50_us"] > 0).all(), store
         assert set(rows["durability"]) == {JVM_STORES[store].durability}
         # every entry read back from disk after the saves: the NaN one included
         assert set(rows["consistent_pct"]) == {100.0} and set(rows["complete_pct"]) == {100.0}
         assert (rows["file_bytes"] > 0).all()
-    assert (df["spread_pct"] >= 0).all()
+    assert (df.loc[df["op"] != "bulk-load", "spread_pct"] >= 0).all()  # one load: no spread
 
 
 def _nan_free(v: object) -> object:
@@ -69,3 +83,19 @@ def test_every_jvm_store_answers_gets_like_the_python_stores(dl, tmp_path) -> No
     for label in JVM_STORES:
         got = [_nan_free(v) for v in jvm_answers(data, label, keys, tmp_path / "jvm")]
         assert got == expected["edn"], label
+
+
+def test_jvm_datalog_queries_answer_like_the_python_reference(dl, tmp_path) -> None:
+    from workbench.bench._query_patterns import app_patterns
+    from workbench.bench.jvm import PLAN_QUERIES, jvm_data, jvm_query_answers
+    from workbench.memory.generate import generate_memory
+    from workbench.memory.queries import run_query
+
+    data, _ = jvm_data(generate_memory(entries=300, seed=7).value)
+    params = {p.name: p.params for p in app_patterns(data) if p.name in PLAN_QUERIES}
+    expected = {q: run_query(q, data.items(), **params[q]) for q in PLAN_QUERIES}
+    # the data must exercise the queries: at least three of the four answer something
+    assert sum(bool(v) for v in expected.values()) >= 3, expected
+    got = jvm_query_answers(data, "datalevin-datalog[default]", tmp_path)
+    assert set(got) == set(PLAN_QUERIES)
+    assert got == expected

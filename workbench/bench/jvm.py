@@ -8,7 +8,11 @@ time budget. Rows are labelled ``engine="jvm"``; Python-side figures never go in
 Stores: ``edn-app`` (atom + debounced 100 ms spit of pr-str), ``edn-app[durable]`` (temp file,
 fsync, rename on each save), ``datalevin-kv`` with Datalevin's default flags (which fsync every
 commit, = the workbench's ``sync``) and with ``nosync``, and the atom-in-front cached architectures
-(write-through; write-behind in one transaction every 100 ms).
+(write-through; write-behind in one transaction every 100 ms), and ``datalevin-datalog``: one entity
+per key under the inferred hybrid schema (the Datalevin store's own mapping builds the entities in
+Python; the JVM transacts, pulls and queries them), whose extra ops are the plan's four queries
+(the same Datalog as DatalevinStore's, timed with bench/jvm/queries.clj). Every Datalevin store's
+initial load, 1,000 entries per transaction, is timed as the ``bulk-load`` op.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ import importlib.resources
 import shutil
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,11 +45,19 @@ __all__ = [
     "jvm_overhead",
     "jvm_spread",
     "jvm_answers",
+    "jvm_query_answers",
+    "PLAN_QUERIES",
     "jvm_data",
 ]
 
 ENGINE = "jvm"
 OPS = ("noop", "get", "save", "startup")
+PLAN_QUERIES = (
+    "sessions_by_type",
+    "learning_by_level",
+    "sessions_active_since",
+    "sessions_with_users",
+)
 
 
 @dataclass(frozen=True)
@@ -72,6 +85,10 @@ JVM_STORES: dict[str, JvmStore] = {
     "cached-write-behind[default]": JvmStore(
         "write-behind", None, "batched every 100 ms, then fsync", 100.0
     ),
+    "datalevin-datalog[default]": JvmStore("datalevin-datalog", None, _SYNC, 0.0),
+    "datalevin-datalog[nosync]": JvmStore(
+        "datalevin-datalog", durability_mode("nosync").datalevin, "nosync: no fsync", None
+    ),
 }
 
 #: op kind -> (n per timed run, budget ms per run, warm-up calls, warm-up budget ms). Datalevin's
@@ -83,12 +100,14 @@ JVM_PLANS: dict[str, dict[str, tuple[int, int, int, int]]] = {
         "get": (20_000, 400, 150_000, 2_000),
         "save": (2_000, 400, 200, 400),
         "startup": (3, 2_000, 1, 2_000),
+        "query": (200, 400, 20, 400),
     },
     "full": {
         "noop": (100_000, 2_000, 100_000, 2_000),
         "get": (100_000, 3_000, 300_000, 6_000),
         "save": (10_000, 2_000, 1_000, 2_000),
         "startup": (10, 10_000, 2, 10_000),
+        "query": (1_000, 2_000, 100, 2_000),
     },
 }
 
@@ -105,12 +124,59 @@ def _var(name: str) -> Any:
     return wdl.clj().var("workbench.bench.harness", name)
 
 
-def _open(label: str, folder: Path, jdata: Any) -> Any:
+@dataclass
+class _Datalog:
+    """The Datalog store's input, built once per dataset by the Datalevin store's own mapping:
+    {key text: entity}, the schema, {key text: value} (the consistency check), key -> text."""
+
+    entities: Any
+    schema: Any
+    values: Any
+    texts: dict
+    mapping: Any
+    skipped: int
+
+
+def _datalog_input(data: Mapping) -> _Datalog:
+    from workbench.analysis.schema import get_mapping
+    from workbench.memory.classify import classify
+    from workbench.memory.model import Entry
+    from workbench.stores.base import KeyTooLongError
+    from workbench.stores.datalevin import bridge as wdl
+    from workbench.stores.datalevin._datalog import KEY_ATTR, entity_of
+
+    entries = [Entry(k, v, 0, 0, 0, *classify(k, v)) for k, v in data.items()]
+    mapping = get_mapping("inferred", memory=entries)  # the schema inferred from these entries
+    ents, vals, texts = {}, {}, {}
+    for k, v in data.items():
+        try:
+            ent = entity_of(mapping, k, v)
+            jent, jval = wdl.to_clj(ent), wdl.to_clj(v)
+        except (wdl.Unstorable, KeyTooLongError):
+            continue
+        text = ent[KEY_ATTR]
+        ents[text], vals[text], texts[k] = jent, jval, text
+    c = wdl.clj()
+
+    def jmap(d: dict) -> Any:
+        arr = c.ObjectArray(2 * len(d))
+        for i, (k, x) in enumerate(d.items()):
+            arr[2 * i], arr[2 * i + 1] = c.JString(k), x
+        return c.PersistentHashMap.create(arr)
+
+    schema = wdl.schema_to_clj(mapping.schema, extra={KEY_ATTR: ("string", "one", "identity")})
+    return _Datalog(jmap(ents), schema, jmap(vals), texts, mapping, len(data) - len(texts))
+
+
+def _open(label: str, folder: Path, jdata: Any, dlg: _Datalog | None = None) -> Any:
     from workbench.stores.datalevin import bridge as wdl
 
     c = wdl.clj()
     spec = JVM_STORES[label]
     path = c.JString(str(folder))
+    if spec.kind == "datalevin-datalog":
+        opts = c.read(f"{{:kv-opts {{:flags {spec.flags}}}}}") if spec.flags else None
+        return _var("datalevin-datalog").invoke(path, dlg.entities, dlg.schema, opts)
     if spec.kind in ("edn-app", "edn-durable"):
         mode = c.kw("durable" if spec.kind == "edn-durable" else "app")
         return _var("edn-app").invoke(c.JString(str(folder / "memory.edn")), jdata, mode)
@@ -168,7 +234,8 @@ def run_jvm(
     if not data:
         raise ValueError("no entry with a keyword key and a non-nil value to benchmark")
     jdata = wdl.to_clj(data)
-    jplan = _plan(plan_d)
+    dlg = _datalog_input(data) if any(_is_datalog(s) for s in stores) else None
+    jplan = _plan({k: v for k, v in plan_d.items() if k != "query"})
     measure, consistency = _var("measure"), _var("consistency")
     close = c.kw("close")
     root = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="wb-jvm-"))
@@ -182,11 +249,15 @@ def run_jvm(
             folder = root / label.replace("[", "-").replace("]", "")
             folder.mkdir(parents=True, exist_ok=True)
             t0 = time.perf_counter()
-            store = _open(label, folder, jdata)
+            store = _open(label, folder, jdata, dlg)
             load_s = time.perf_counter() - t0
+            datalog = _is_datalog(label)
             try:
-                result = measure.invoke(store, jdata, jplan, 2, seed)
-                same, present, total = (int(x) for x in consistency.invoke(store, jdata))
+                result = measure.invoke(store, dlg.entities if datalog else jdata, jplan, 2, seed)
+                queries = _time_queries(store, data, plan_d, dlg) if datalog else {}
+                check = dlg.values if datalog else jdata
+                same, present, total = (int(x) for x in consistency.invoke(store, check))
+                load_ns = _samples(store.valAt(c.kw("load-ns")))
             finally:
                 store.valAt(close).invoke()
             common = {
@@ -194,7 +265,7 @@ def run_jvm(
                 "store": label,
                 "dataset": dataset,
                 "entries": len(data),
-                "skipped_entries": skipped,
+                "skipped_entries": skipped + (dlg.skipped if datalog else 0),
                 "durability": spec.durability,
                 "window_ms": spec.window_ms,
                 "consistent_pct": 100.0 * same / total,
@@ -219,10 +290,73 @@ def run_jvm(
                         "spread_pct": 100.0 * abs(p50s[0] - p50s[1]) / min(p50s),
                     }
                 )
+            for name, (per_run, answer) in queries.items():
+                p50s = [summarize(s).get("p50_us", float("nan")) for s in per_run]
+                rows.append(
+                    {
+                        **common,
+                        "op": f"query:{name}",
+                        "warmup": plan_d["query"][2],
+                        **summarize([x for s in per_run for x in s]),
+                        "run1_p50_us": p50s[0],
+                        "run2_p50_us": p50s[1],
+                        "spread_pct": 100.0 * abs(p50s[0] - p50s[1]) / min(p50s),
+                        "answer_rows": len(answer),
+                    }
+                )
+            if load_ns:  # the initial load, 1,000 entries per transaction
+                loaded = total if datalog else len(data)
+                rows.append(
+                    {
+                        **common,
+                        "op": "bulk-load",
+                        "warmup": 0,
+                        **summarize(load_ns),
+                        "batch": 1000,
+                        # the median batch's rate: the first batches also pay the JIT's warm-up
+                        "per_s": loaded / len(load_ns) / (float(np.median(load_ns)) / 1e9),
+                    }
+                )
     finally:
         if not workdir:
             shutil.rmtree(root, ignore_errors=True)
     return pd.DataFrame(rows)
+
+
+def _is_datalog(label: str) -> bool:
+    return JVM_STORES[label].kind == "datalevin-datalog"
+
+
+def _time_queries(
+    store: Any, data: Mapping, plan: Mapping[str, tuple[int, int, int, int]], dlg: _Datalog
+) -> dict[str, tuple[list[list[int]], list]]:
+    """The plan's four queries on the store's connection, each timed twice inside the JVM
+    (queries.clj time-ops, Datalevin's result cache off; its warm-up lasts at least the budget):
+    {name: ([run1, run2] ns, answer)}."""
+    from workbench.bench._query_patterns import app_patterns, jvm_ops
+    from workbench.bench.queries import _jvm_source
+    from workbench.stores.datalevin import bridge as wdl
+
+    c = wdl.clj()
+    wdl.load_source("workbench.bench.queries", _jvm_source())
+    time_ops = c.var("workbench.bench.queries", "time-ops")
+    conn = store.valAt(c.kw("conn")).invoke()
+    n, budget_ms, warmup, _warm_ms = plan.get("query", JVM_PLANS["quick"]["query"])
+    out = {}
+    for p in app_patterns(data):
+        if p.name not in PLAN_QUERIES:
+            continue
+        planned = jvm_ops(p, c, conn, dlg.mapping.schema, None)
+        if planned is None:  # the schema does not type what the Datalog needs
+            continue
+        ops, answer_of = planned
+        jops = c.PersistentVector.create(c.ObjectArray(ops))
+        runs = []
+        for _ in range(2):
+            res = time_ops.invoke(conn, jops, warmup, n, 3, int(budget_ms * 1e6), False)
+            runs.append([int(x) for x in res.valAt(c.kw("samples"))])
+        out[p.name] = (runs, answer_of(res.valAt(c.kw("result"))))
+    return out
 
 
 def jvm_overhead(frame: pd.DataFrame) -> float:
@@ -237,20 +371,41 @@ def jvm_spread(frame: pd.DataFrame, ops: Sequence[str] = ("get", "save")) -> pd.
     return sel[["entries", "store", "op", "run1_p50_us", "run2_p50_us", "spread_pct"]]
 
 
-def jvm_answers(data: Mapping, label: str, keys: Sequence[Any], workdir: str | Path) -> list[Any]:
-    """What JVM store `label`, loaded with data, answers to a get of each key (as workbench.edn
-    values): the differential check against the Python stores."""
+@contextmanager
+def _opened(data: Mapping, label: str, workdir: str | Path) -> Iterator[tuple[Any, dict, Any]]:
+    """JVM store `label` loaded with data (the entries every JVM store takes): (store, data,
+    the Datalog input or None); closed on exit."""
     from workbench.stores.datalevin import bridge as wdl
 
     wdl.start_jvm()
     c = wdl.clj()
     c.attach_thread()
     data, _ = jvm_data(data)
+    dlg = _datalog_input(data) if _is_datalog(label) else None
     folder = Path(workdir) / label.replace("[", "-").replace("]", "")
     folder.mkdir(parents=True, exist_ok=True)
-    store = _open(label, folder, wdl.to_clj(data))
+    store = _open(label, folder, wdl.to_clj(data), dlg)
     try:
-        got = _var("answers").invoke(store, wdl.to_clj(list(keys)))
-        return [wdl.to_edn(v) for v in got]
+        yield store, data, dlg
     finally:
         store.valAt(c.kw("close")).invoke()
+
+
+def jvm_answers(data: Mapping, label: str, keys: Sequence[Any], workdir: str | Path) -> list[Any]:
+    """What JVM store `label`, loaded with data, answers to a get of each key (as workbench.edn
+    values): the differential check against the Python stores."""
+    from workbench.stores.datalevin import bridge as wdl
+
+    with _opened(data, label, workdir) as (store, _data, dlg):
+        asked = [dlg.texts[k] for k in keys] if dlg else list(keys)
+        got = _var("answers").invoke(store, wdl.to_clj(asked))
+        return [wdl.to_edn(v) for v in got]
+
+
+def jvm_query_answers(data: Mapping, label: str, workdir: str | Path) -> dict[str, list]:
+    """The plan's four queries' answers (canonical, as workbench.memory.queries.run_query gives
+    them) from JVM Datalog store `label` loaded with data, each run through the timed path."""
+    tiny = {"query": (1, 1, 1, 1)}  # queries.clj warms up for at least the budget
+    with _opened(data, label, workdir) as (store, data, dlg):
+        return {name: answer for name, (_runs, answer) in
+                _time_queries(store, data, tiny, dlg).items()}  # fmt: skip

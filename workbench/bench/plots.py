@@ -13,7 +13,14 @@ import pandas as pd  # noqa: E402
 
 from workbench.plots import bytes_axis, legend_outside, save_png, titled  # noqa: E402
 
-__all__ = ["plot_latency", "plot_scaling", "plot_file_sizes", "plot_startup", "save_all_plots"]
+__all__ = [
+    "plot_latency",
+    "plot_scaling",
+    "plot_file_sizes",
+    "plot_startup",
+    "plot_jvm_scaling",
+    "save_all_plots",
+]
 
 
 def _main(df: pd.DataFrame) -> pd.DataFrame:
@@ -119,6 +126,39 @@ def plot_startup(df: pd.DataFrame) -> Any:
     legend_outside(ax, fontsize=8)
     titled(ax, "Startup: open + first read", "entries (log)", "p50 time (ms, log)")
     fig.tight_layout()
+    return fig
+
+
+def plot_jvm_scaling(df: pd.DataFrame) -> Any:
+    """The JVM engine's p50 per op against entry count, one line per store (log-log); startup is
+    the EDN app's slurp + read-string against Datalevin's open (+ one read)."""
+    d = df[(df["engine"] == "jvm") & (df["op"] != "noop")]
+    ops = [o for o in ("get", "save", "startup", "bulk-load") if o in set(d["op"])]
+    ops += sorted(o for o in set(d["op"]) if o.startswith("query:"))
+    cols = 3
+    rows = max(1, math.ceil(len(ops) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols + 2.6, 3.3 * rows), squeeze=False)
+    per = {"bulk-load": "per 1,000-entry transaction", "startup": "read-string vs open"}
+    cmap = plt.get_cmap("tab10")
+    colour = {s: cmap(i % 10) for i, s in enumerate(dict.fromkeys(d["store"]))}  # one per store
+    for ax, op in zip(axes.flat, ops, strict=False):
+        for s, gs in d[d["op"] == op].groupby("store", sort=False):
+            gs = gs.groupby("entries", as_index=False)["p50_us"].median()
+            ax.plot(gs["entries"], gs["p50_us"], marker="o", label=s, color=colour[s])
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        titled(ax, f"{op} ({per[op]})" if op in per else op, "entries (log)", "p50 (us, log)")
+    for ax in list(axes.flat)[len(ops) :]:
+        ax.axis("off")
+    handles, labels = {}, {}
+    for ax in axes.flat:  # every store once, from whichever panel has it
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(lab, h)
+    labels = list(handles)
+    fig.legend([handles[x] for x in labels], labels, loc="center left",
+               bbox_to_anchor=(0.80, 0.5), fontsize=8)  # fmt: skip
+    fig.suptitle("JVM engine: p50 per op against entry count (timed inside the JVM, nanoTime)")
+    fig.tight_layout(rect=(0, 0, 0.80, 0.95))
     return fig
 
 

@@ -3,9 +3,12 @@
 Runs the same workloads against every store in one run and writes results.csv, results.json
 (with the machine description), success-metrics.csv, PNG plots and summary.md into --out.
 Sizes are generated memories (seeded); FILE adds the real file's entries as one more dataset.
---engine jvm times the app's stores inside the JVM (edn-app, Datalevin KV, the cached
-architectures) and writes jvm-results.csv and verdict.json (the plan's metrics against the
-in-memory and the durable baseline); Python figures stay in the Python outputs, labelled.
+--engine jvm times the app's stores inside the JVM (edn-app, Datalevin KV and Datalog with the
+plan's four queries, the cached architectures) on --sizes (--quick: 1,000) plus FILE and writes
+jvm-results.csv, verdict.json (the plan's metrics against the in-memory and the durable
+baseline), published-sanity.csv (measured Datalevin throughput beside the plan's published
+figures) and jvm-scaling.png (log-log p50 per op against entries, startup per size); Python
+figures stay in the Python outputs, labelled.
 """
 
 from __future__ import annotations
@@ -171,7 +174,10 @@ def _run_jvm(args: argparse.Namespace, path: Path | None, out: Path) -> None:
         jvm_overhead,
         jvm_spread,
         load_memory,
+        plot_jvm_scaling,
+        published_sanity,
         run_jvm,
+        save_png,
         verdict_records,
         verdict_sentence,
     )
@@ -195,12 +201,27 @@ def _run_jvm(args: argparse.Namespace, path: Path | None, out: Path) -> None:
     atomic_write_text(
         out / "verdict-sentence.json", json.dumps({"dataset": judged, **said}, indent=1)
     )
+    sanity = published_sanity(df)
+    atomic_write_text(out / "published-sanity.csv", sanity.to_csv(index=False))
+    png = save_png(plot_jvm_scaling(df), out / "jvm-scaling.png")
+    startup = df[df["op"] == "startup"].pivot_table(
+        index="entries", columns="store", values="p50_us", aggfunc="median"
+    )
     cols = ["dataset", "store", "op", "n", "p50_us", "p95_us", "p99_us"]
     print(f"## JVM engine ({plan} plan; figures taken inside the JVM with System/nanoTime)")
     print(df[cols].round(2).to_string(index=False))
     print(f"harness overhead (empty op p50): {jvm_overhead(df):.3f} us")
     print("run-to-run spread of p50s (two runs in one invocation):")
     print(jvm_spread(df).round(2).to_string(index=False))
+    print("startup p50 per entry count, ms (EDN: slurp + read-string; Datalevin: open + one read):")
+    print((startup / 1e3).round(2).to_string())
+    print("measured in-JVM Datalevin throughput beside the published figures (migration-plan.md):")
+    show = ["dataset", "figure", "published_low", "published_high", "measured_per_s", "ratio"]
+    print(sanity[show].round(2).to_string(index=False))
+    for r in sanity[sanity["why"] != ""].itertuples():
+        print(f"  {r.dataset}: {r.figure}: why: {r.why}")
     print(f"verdict on {judged}: {said['status']}: {said['sentence']}")
     print(f"wrote jvm results: {out / 'jvm-results.csv'}")
     print(f"wrote verdict: {out / 'verdict.json'}")
+    print(f"wrote published-figures sanity: {out / 'published-sanity.csv'}")
+    print(f"wrote per-op scaling plot: {png}")

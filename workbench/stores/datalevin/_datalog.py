@@ -50,6 +50,13 @@ def value_from_entity(mapping: Any, entity: dict) -> Any:
         return mapping.from_entity({**entity, _MEMORY_KEY: "nil"})[1]
 
 
+def entity_of(mapping: Any, key: Any, value: Any) -> dict:
+    """The mapping's entity for (key, value) plus the exact :workbench/key."""
+    entity = dict(mapping.to_entity(key, value))
+    entity[KEY_ATTR] = key_text(key)
+    return entity
+
+
 class _DatalogShape:
     """One entity per memory key through the schema helper's mapping."""
 
@@ -116,9 +123,7 @@ class _DatalogShape:
 
     def entity_of(self, key: Any, value: Any) -> dict:
         """The mapping's entity for (key, value) plus the exact :workbench/key."""
-        entity = dict(self.mapping.to_entity(key, value))
-        entity[KEY_ATTR] = key_text(key)
-        return entity
+        return entity_of(self.mapping, key, value)
 
     def put_batch(self, pairs: list[tuple[Any, Any]]) -> None:
         """One transaction: new entities as maps; replaced ones as a diff against the stored
