@@ -130,3 +130,13 @@ def test_every_method_restores_identical_data_on_datalevin(dl, small) -> None:
     assert by["py-lmdb compacting copy (lmdb-kv)"].kill_safe is False
     assert by["py-lmdb compacting copy (lmdb-kv)"].app_reads.startswith("no: Datalevin open-kv")
     assert "clojure.edn/read-string" in by["workbench EDN export"].app_reads
+
+
+def test_app_writing_on_an_empty_memory_replays_nothing_and_does_not_fail(tmp_path):
+    store = LmdbKvStore(tmp_path / "kv", durability="nosync")
+    try:
+        with bb.AppWriting(store, {}) as app:
+            assert not app._thread.is_alive()  # the warm-up wait ends with the trace
+        assert app.errors == [] and app.stamps == []
+    finally:
+        store.close()

@@ -314,3 +314,14 @@ def test_bulk_load_uses_batches_of_1000(dl, sample_memory, sample_mapping, tmp_p
         assert len(store) == len(items)
         key, value = items[len(items) // 2]
         assert edn.identical(store.get(key), value)
+
+
+@pytest.mark.datalevin
+def test_bridge_converts_a_value_nested_past_the_recursion_limit(dl):
+    import sys
+
+    deep: object = 1
+    for i in range(sys.getrecursionlimit() + 200):
+        deep = edn.Vector((deep,)) if i % 2 else {edn.Keyword(None, "k"): deep}
+    back = wdl.to_edn(wdl.to_clj(deep))
+    assert edn.identical(back, deep)
