@@ -123,8 +123,20 @@ def combined_04_08(folder: Path) -> Path:
     return path
 
 
+# Datalevin itself (its put, inside the JVM) overflows the JVM stack on the 1,000-level value in
+# notebook 04's bridge section: "StoreError: Datalevin refused it: StackOverflowError"; open, strict
+# so that the fix shows
+DATALEVIN_DEEP = pytest.mark.xfail(
+    strict=True, reason="Datalevin's put overflows the JVM stack on a value nested 1,000 deep"
+)
+ODD_FILES = [
+    pytest.param(n, marks=DATALEVIN_DEEP) if n == "nested-1000-levels" else n
+    for n in sorted(set(MATRIX) - {"one-entry-clean"})
+]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(set(MATRIX) - {"one-entry-clean"}))
+@pytest.mark.parametrize("name", ODD_FILES)
 def test_notebooks_04_08_on_every_odd_file(tmp_path, name) -> None:
     from workbench.report.runner import run_notebook
 
