@@ -42,10 +42,31 @@ def _argv(command: str, path: Path, out: Path) -> list[str]:
         "report": ["report", str(path), "--quick", "--out", str(out)],
         "evolve": ["evolve", "--data", str(path), "--out", str(out)],
         "bench-backup": ["bench-backup", str(path), "--quick", "--out", str(out)],
+        "bench-queries": [
+            "bench-queries",
+            str(path),
+            "--quick",
+            "--no-datalevin",
+            "--out",
+            str(out),
+        ],
     }[command]
 
 
-COMMANDS = ("inspect", "profile", "schema", "bench", "rehearse", "report", "evolve", "bench-backup")
+COMMANDS = (
+    "inspect",
+    "profile",
+    "schema",
+    "bench",
+    "rehearse",
+    "report",
+    "evolve",
+    "bench-backup",
+    "bench-queries",
+)
+# commands without an input memory file: generate writes one (its -o is checked below); the
+# bench-<suite> commands generate their data (their optional --input/--file: not in this table)
+NO_INPUT = {"generate"}
 
 
 def _make_input(tmp_path: Path, case: str, monkeypatch) -> Path:
@@ -106,7 +127,41 @@ def test_bad_input(tmp_path, capsys, monkeypatch, command, case) -> None:
     assert not list(tmp_path.glob("**/work-*")), "no work folders left behind"
 
 
-OUT_COMMANDS = ("profile", "schema", "bench", "rehearse", "report", "evolve", "bench-backup")
+OUT_COMMANDS = COMMANDS[1:]
+
+
+def test_every_command_is_in_the_table() -> None:
+    from workbench import BENCH_SUITES
+    from workbench.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    suites = {f"bench-{name}" for name in BENCH_SUITES}
+    assert set(sub.choices) - suites == set(COMMANDS) | NO_INPUT
+
+
+@pytest.mark.parametrize("case", ["read-only-dir", "file-for-folder", "folder-for-file"])
+def test_generate_bad_output(tmp_path, capsys, monkeypatch, case) -> None:
+    if case == "folder-for-file":
+        out = tmp_path / "adir"
+        out.mkdir()
+    elif case == "file-for-folder":
+        (tmp_path / "afile").write_text("x")
+        out = tmp_path / "afile" / "m.edn"
+    else:
+        ro = tmp_path / "ro"
+        ro.mkdir()
+        ro.chmod(0o555)
+        out = ro / "m.edn"
+        if os.geteuid() == 0:
+
+            def denied(folder):
+                raise PermissionError(13, "Permission denied", str(folder))
+
+            monkeypatch.setattr(cli_options, "_probe_write", denied)
+    status = main(["generate", "--entries", "3", "-o", str(out)])
+    err = _check(capsys, status, 2, out)
+    assert err.startswith("workbench generate: error: ") and ".tmp" not in err
+    assert not list(tmp_path.glob("**/.*.tmp"))
 
 
 def _out_argv(command: str, src: Path, out: Path) -> list[str]:
@@ -309,3 +364,22 @@ def test_a_failed_run_leaves_no_empty_out_folder_it_created(tmp_path, capsys, co
     assert main(_out_argv(command, src, out)) == 2
     assert kept.is_dir() and not any(kept.iterdir())
     capsys.readouterr()
+
+
+def test_empty_input_says_what_to_do(tmp_path, capsys) -> None:
+    path = tmp_path / "e.edn"
+    path.write_text("{}")
+    assert main(_argv("bench-queries", path, tmp_path / "o")) == 2
+    err = capsys.readouterr().err
+    assert "nothing to time queries on; give a memory file that has entries" in err
+    assert "nothing to bench-queries" not in err
+
+
+def test_compare_with_a_file_says_it_is_a_file(tmp_path, capsys) -> None:
+    src = tmp_path / "m.edn"
+    src.write_text(CLEAN)
+    old = tmp_path / "run.json"
+    old.write_text("{}")
+    assert main(["report", str(src), "--compare", str(old), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert f"{old}: is a file, not a report folder" in err

@@ -73,3 +73,10 @@ def test_finding_states_the_estimate_of_these_rates():
     slower = TimelineInputs(**{**inp.__dict__, "copy_rate": 10.0})
     # the copy (100 s) now bounds dual-write: 102 s, total 106 s
     assert "takes 1.8 min, dual-write 1.7 min" in finding(slower, estimate(slower))["sentence"]
+
+
+def test_estimate_of_an_empty_file_is_zero_not_a_division_by_zero():
+    # a rehearsal of `{}` measures no copy or validation rate
+    inp = TimelineInputs(entries=0, copy_rate=0.0, validate_rate=0.0, write_rate=0.0, kinds={})
+    rows = estimate(inp)
+    assert rows and all(r["seconds"] == 0.0 for r in rows)

@@ -345,3 +345,14 @@ def test_datalog_items_survive_entities_deleted_while_reading(dl, tmp_path):
     expected = {k: v for k, v in values.items() if k != gone} | {changed: {K("memory", "n"): 99}}
     assert set(got) == set(expected)
     assert all(edn.identical(got[k], expected[k]) for k in expected)
+
+
+@pytest.mark.datalevin
+def test_bridge_converts_a_value_nested_past_the_recursion_limit(dl):
+    import sys
+
+    deep: object = 1
+    for i in range(sys.getrecursionlimit() + 200):
+        deep = edn.Vector((deep,)) if i % 2 else {edn.Keyword(None, "k"): deep}
+    back = wdl.to_edn(wdl.to_clj(deep))
+    assert edn.identical(back, deep)

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from workbench import io as wio
 from workbench.bench import _backup_restore as br
 from workbench.migrate import backup as mb
 
@@ -70,7 +71,7 @@ def _hooks(at: int, with_fsync: bool) -> list[int]:
     os.replace = after(replace, "replace")
     if with_fsync:  # a single-file restore has no copy step: freeze once its temp file is written
         os.fsync = after(fsync, "fsync")
-    br.exchange = after(exchange, "exchange")
+    br.exchange = wio.exchange = after(exchange, "exchange")
     return count
 
 

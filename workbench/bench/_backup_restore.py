@@ -8,46 +8,15 @@ atomically; where it is missing the swap falls back to two renames, with a windo
 
 from __future__ import annotations
 
-import ctypes
-import errno
 import hashlib
 import os
 import shutil
 from pathlib import Path
 
-from workbench.io import atomic_write_bytes
+from workbench.io import atomic_write_bytes, exchange
 
 #: files a database keeps beside its data that are not part of its state (locks)
 LOCK_FILES = frozenset({"lock.mdb", "data.mdb-lock"})
-_RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
-
-
-def _renameat2():
-    try:
-        fn = ctypes.CDLL(None, use_errno=True).renameat2
-    except (AttributeError, OSError):
-        return None
-    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    return fn
-
-
-def exchange(a: Path, b: Path) -> bool:
-    """Swap two existing paths atomically; True when the kernel did it in one step, False when the
-    fallback (two renames through a third name) was used."""
-    fn = _renameat2()
-    if fn is not None:
-        rc = fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
-        if rc == 0:
-            return True
-        err = ctypes.get_errno()
-        if err not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
-            raise OSError(err, os.strerror(err), str(a))
-    side = b.with_name(b.name + ".swap")
-    os.replace(b, side)
-    os.replace(a, b)
-    os.replace(side, a)
-    return False
 
 
 def _fsync_path(path: Path) -> None:

@@ -149,6 +149,8 @@ class AppWriting:
 
     def _run(self) -> None:
         seed = 0
+        if not self._data:
+            return  # an empty memory: the app has nothing to read or save
         while not self._stop.is_set():
             try:
                 mixed_trace(self._store, self._data, n_ops=self._chunk, seed=seed)
@@ -160,7 +162,11 @@ class AppWriting:
     def __enter__(self) -> AppWriting:
         self._thread.start()
         deadline = time.perf_counter() + 30
-        while len(self.stamps) < 2 * self._chunk and time.perf_counter() < deadline:
+        while (
+            len(self.stamps) < 2 * self._chunk
+            and self._thread.is_alive()  # a trace that ended (nothing to replay, an error) stays so
+            and time.perf_counter() < deadline
+        ):
             time.sleep(0.01)  # warm: the app has saved sessions before the backup starts
         return self
 

@@ -358,6 +358,10 @@ def run_benchmark(cfg: BenchConfig) -> BenchResult:
                 bar.set_postfix_str(f"{label}: preparing data")
                 if size is None:
                     name, data = load_dataset(input_path=cfg.input_path)
+                    if not data:
+                        notes.append(f"{name} has no entry: only the generated data was timed")
+                        bar.update(len(specs) * per_store + len(cfg.batch_sizes))
+                        continue
                 else:
                     name, data = load_dataset(size, seed=cfg.seed)
                 folder = tmp_root / name.replace(":", "-")

@@ -143,6 +143,7 @@ def measure_queries(
     root = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="wb-queries-"))
     rows: list[dict[str, Any]] = []
     skipped: list[str] = []
+    map_failed: list[str] = []
 
     def add(p: Pattern, store: str, samples: list[int], answer: list | None, ref: list) -> None:
         rows.append(
@@ -174,13 +175,16 @@ def measure_queries(
             bar.update()
         lmdb.close()
         if datalevin:
-            skipped = _datalevin(patterns, data, mapping, root, refs, add, bar, timing, bridge)
+            skipped, map_failed = _datalevin(
+                patterns, data, mapping, root, refs, add, bar, timing, bridge
+            )
     finally:
         bar.close()
         if not workdir:
             shutil.rmtree(root, ignore_errors=True)
     df = pd.DataFrame(rows)
     df.attrs["skipped_keys"] = skipped
+    df.attrs["clojure_map_failed"] = map_failed
     return df
 
 
@@ -194,9 +198,10 @@ def _datalevin(
     bar: Any,
     timing: tuple[int, int, float, int],
     bridge: bool,
-) -> list[str]:
+) -> tuple[list[str], list[str]]:
     """Datalevin through the bridge (when asked), then the same database from inside the JVM;
-    the keys the store refused (their answers then differ and are flagged)."""
+    the keys the store refused (their answers then differ and are flagged), and the patterns the
+    Clojure map could not run (why)."""
     from workbench import edn
     from workbench.stores.base import StoreError
     from workbench.stores.datalevin import bridge as wdl
@@ -242,8 +247,7 @@ def _datalevin(
             bar.update()
     finally:
         var("close-conn").invoke(conn)
-    _clojure_map(patterns, data, refs, add, timing, var)
-    return skipped
+    return skipped, _clojure_map(patterns, data, refs, add, timing, var)
 
 
 def _clojure_map(
@@ -253,9 +257,11 @@ def _clojure_map(
     add: Callable[..., None],
     timing: tuple[int, int, float, int],
     var: Callable[[str], Any],
-) -> None:
+) -> list[str]:
     """Get by key and search on the map as a Clojure map, inside the JVM (skipped when the
-    bridge cannot convert the data)."""
+    bridge cannot convert the data); the patterns the JVM failed on, with the JVM's error (a
+    search pr-str's every value: a value nested ~1,000 deep overflows the JVM's stack, as it
+    would in the app)."""
     from workbench import edn
     from workbench.memory.queries import canonical
     from workbench.stores.datalevin import bridge as wdl
@@ -265,7 +271,8 @@ def _clojure_map(
     try:
         jdata = wdl.to_clj(dict(data))
     except (wdl.Unstorable, TypeError, ValueError):
-        return
+        return []
+    failed = []
     for p in patterns:
         if p.kind == "get":
             arg = c.PersistentVector.create(c.ObjectArray([wdl.to_clj(k) for k in p.keys]))
@@ -274,7 +281,11 @@ def _clojure_map(
         else:
             continue
         op = c.PersistentVector.create(c.ObjectArray([c.kw(p.kind), arg]))
-        out = var("time-map").invoke(jdata, op, warmup, n, min_n, int(budget * 1e9))
+        try:
+            out = var("time-map").invoke(jdata, op, warmup, n, min_n, int(budget * 1e9))
+        except Exception as exc:  # noqa: BLE001 - a JVM error (StackOverflowError) is a finding
+            failed.append(f"{p.name}: {wdl.java_error_text(exc)}")
+            continue
         result = [wdl.to_edn(x) for x in out.valAt(c.kw("result"))]
         ref = refs[p.name]
         if p.kind == "get":
@@ -426,7 +437,12 @@ def table_rows(ranked: pd.DataFrame) -> list[dict[str, str]]:
     return out
 
 
-def queries_markdown(ranked: pd.DataFrame, source: str = "", skipped: Sequence[str] = ()) -> str:
+def queries_markdown(
+    ranked: pd.DataFrame,
+    source: str = "",
+    skipped: Sequence[str] = (),
+    map_failed: Sequence[str] = (),
+) -> str:
     """queries.md: the ranked table with its reading notes."""
     rows = table_rows(ranked)
     head = list(rows[0]) if rows else []
@@ -450,6 +466,8 @@ def queries_markdown(ranked: pd.DataFrame, source: str = "", skipped: Sequence[s
             lines.append("| " + " | ".join(str(r[h]).replace("|", "/") for h in head) + " |")
     if skipped:
         lines += ["", f"Datalevin refused {len(skipped)} key(s): {', '.join(skipped[:10])}"]
+    if map_failed:
+        lines += ["", "The Clojure map (inside the JVM) failed on: " + "; ".join(map_failed)]
     return "\n".join(lines) + "\n"
 
 
@@ -462,7 +480,13 @@ def write_queries(
     ranked = rank_queries(costs)
     csv = atomic_write_text(out / "queries.csv", ranked.to_csv(index=False))
     md = atomic_write_text(
-        out / "queries.md", queries_markdown(ranked, source, costs.attrs.get("skipped_keys", ()))
+        out / "queries.md",
+        queries_markdown(
+            ranked,
+            source,
+            costs.attrs.get("skipped_keys", ()),
+            costs.attrs.get("clojure_map_failed", ()),
+        ),
     )
     return {"csv": csv, "md": md}
 

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
 
     path = check_input(args.file)
     out = check_out_dir(args.out, [path])
-    mem = readable_memory(path, "bench-queries")
+    mem = readable_memory(path, "time queries on")
     print_damage(path, mem)
     with_dl = not args.no_datalevin and datalevin.available()
     if not args.no_datalevin and not with_dl:

@@ -6,6 +6,7 @@ import argparse
 import time
 
 from workbench import DAMAGE_KINDS, GENERATOR_LAYOUTS, GENERATOR_STYLES
+from workbench.cli.options import check_out_file
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -47,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
     """Generate and write the file; print what was written."""
     from workbench import generate_memory
 
+    output = check_out_file(args.output, [])
+    truth = check_out_file(args.truth, []) if args.truth else None
     entries = args.entries if args.entries is not None or args.size_mb else 1000
     t0 = time.perf_counter()
     g = generate_memory(
@@ -58,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         size_mb=args.size_mb,
         layout=args.layout,
     )
-    path = g.write(args.output, truth_path=args.truth)
+    path = g.write(output, truth_path=truth)
     dt = time.perf_counter() - t0
     nbytes = len(g.text.encode("utf-8"))
     print(

@@ -120,6 +120,11 @@ def check_earlier_report(old: str | os.PathLike, out: str | os.PathLike) -> Path
     """A report folder to compare with: written by `workbench report`, not the one being written."""
     path = Path(old).expanduser()
     if not path.is_dir():
+        if path.exists():
+            raise CliError(
+                f"{path}: is a file, not a report folder; give the folder an earlier "
+                f"`workbench report` wrote (the one holding run.json)"
+            )
         raise CliError(f"{path}: no such report folder; give the folder an earlier report wrote")
     if not (path / "run.json").is_file():
         raise CliError(f"{path}: has no run.json, so it is not a report folder; give one that is")
@@ -193,7 +198,8 @@ def readable_memory(path: Path, what: str, *, map_enough: bool = False):
                 f"the damage"
             )
         raise CliError(
-            f"{path}: no entry (the file holds an empty map or nothing); nothing to {what}"
+            f"{path}: no entry (the file holds an empty map or nothing), so there is nothing to "
+            f"{what}; give a memory file that has entries"
         )
     return mem
 

@@ -51,11 +51,9 @@ import fractions
 import json
 import math
 import struct
-import sys
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -456,31 +454,14 @@ def _from_json(value: Any) -> Any:
     return value
 
 
-# Nesting the JSON codec handles: json and the converters above recurse once or twice per level,
-# so a value nested past Python's default limit (1,000) needs the room made here.
-_JSON_DEPTH = 5_000
-
-
-@contextmanager
-def _recursion_room() -> Iterator[None]:
-    """Raise the recursion limit for one JSON conversion (restored after)."""
-    old = sys.getrecursionlimit()
-    if old < 3 * _JSON_DEPTH:
-        sys.setrecursionlimit(3 * _JSON_DEPTH)
-    try:
-        yield
-    finally:
-        sys.setrecursionlimit(old)
-
-
 def _json_encode(value: Any) -> bytes:
-    with _recursion_room():
+    with edn.recursion_room():
         data = _jsonable(value)
         return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def _json_decode(data: bytes | memoryview) -> Any:
-    with _recursion_room():
+    with edn.recursion_room():
         return _from_json(json.loads(bytes(data).decode("utf-8")))
 
 

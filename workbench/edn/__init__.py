@@ -33,6 +33,7 @@ import os
 from collections.abc import Callable, Mapping
 from typing import IO, Any
 
+from .depth import recursion_room
 from .errors import EdnSyntaxError
 from .identical import identical
 from .readable import app_unreadable
@@ -58,6 +59,7 @@ from .types import (
 from .writer import dumps, printed
 
 __all__ = [
+    "recursion_room",
     "loads",
     "gc_paused",
     "type_name",

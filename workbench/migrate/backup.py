@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench import edn
+from workbench import io as wio
 from workbench.io import atomic_write_bytes, atomic_write_text, sha256_file
 
 
@@ -199,11 +200,13 @@ def restore_lmdb(
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
         if dest.exists():
-            os.replace(dest, old)
-        os.replace(tmp, dest)
-        shutil.rmtree(old, ignore_errors=True)
+            # one atomic swap (renameat2 RENAME_EXCHANGE): a kill at any moment leaves dest
+            # whole, old or new; tmp then holds the old state
+            wio.exchange(tmp, dest)
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            os.replace(tmp, dest)
     else:
         atomic_write_bytes(dest, _verified_bytes(f, digest))
         Path(str(dest) + "-lock").unlink(missing_ok=True)

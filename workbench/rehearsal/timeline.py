@@ -42,8 +42,9 @@ def estimate(inp: TimelineInputs, scales: tuple[int, ...] = SCALES) -> list[dict
     rows = []
     for s in scales:
         n = inp.entries * s
-        copy = n / inp.copy_rate
-        validate = n / inp.validate_rate
+        # an empty file: nothing to copy or validate (its rehearsal measured no rate)
+        copy = n / inp.copy_rate if n else 0.0
+        validate = n / inp.validate_rate if n else 0.0
         per_kind = {
             k: inp.n_writes / (inp.write_rate * c / total)
             for k, c in inp.kinds.items()

@@ -280,7 +280,8 @@ class Unstorable(ValueError):
 def to_clj(value: Any) -> Any:
     """Convert a workbench.edn value to the equivalent Clojure value (exact, recursive)."""
     c = clj()
-    return _to_clj(value, c, edn)
+    with edn.recursion_room():  # recursive per level; the app's values may nest 1,000 deep
+        return _to_clj(value, c, edn)
 
 
 def _to_clj(v: Any, c: _Clj, edn: Any) -> Any:
@@ -340,7 +341,8 @@ def _to_clj(v: Any, c: _Clj, edn: Any) -> Any:
 
 def to_edn(obj: Any) -> Any:
     """Convert a Clojure/Java value back to the workbench.edn value (exact inverse of to_clj)."""
-    return _to_edn(obj, clj(), edn, False)
+    with edn.recursion_room():
+        return _to_edn(obj, clj(), edn, False)
 
 
 def _to_edn(o: Any, c: _Clj, edn: Any, hashable: bool) -> Any:
