@@ -150,12 +150,11 @@ def plot_jvm_scaling(df: pd.DataFrame) -> Any:
         titled(ax, f"{op} ({per[op]})" if op in per else op, "entries (log)", "p50 (us, log)")
     for ax in list(axes.flat)[len(ops) :]:
         ax.axis("off")
-    handles, labels = {}, {}
+    handles: dict[str, Any] = {}
     for ax in axes.flat:  # every store once, from whichever panel has it
         for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
             handles.setdefault(lab, h)
-    labels = list(handles)
-    fig.legend([handles[x] for x in labels], labels, loc="center left",
+    fig.legend(list(handles.values()), list(handles), loc="center left",
                bbox_to_anchor=(0.80, 0.5), fontsize=8)  # fmt: skip
     fig.suptitle("JVM engine: p50 per op against entry count (timed inside the JVM, nanoTime)")
     fig.tight_layout(rect=(0, 0, 0.80, 0.95))
