@@ -30,13 +30,20 @@
   (let [durable? (= mode :durable)
         state (atom data)
         pending (atom nil)
-        flush! (fn [] (if durable?
-                        (write-durable! path (pr-str @state))
-                        (spit path (pr-str @state))))
+        ;; a cancelled future may already be writing: writes take turns, settle! waits for all
+        lock (Object.)
+        flush! (fn [] (locking lock
+                        (if durable?
+                          (write-durable! path (pr-str @state))
+                          (spit path (pr-str @state)))))
         schedule! (fn []
                     (when-let [f @pending] (future-cancel f))
                     (reset! pending (future (Thread/sleep 100) (flush!))))
-        settle! (fn [] (when-let [f @pending] (deref f 5000 nil)))]
+        ;; no timeout: at 100k entries one whole-file spit takes seconds
+        settle! (fn []
+                  (when-let [f @pending]
+                    (try (deref f) (catch java.util.concurrent.CancellationException _ nil)))
+                  (locking lock nil))]
     (flush!)
     {:get (fn [k] (get @state k))
      :save (fn [k v] (swap! state assoc k v) (if durable? (flush!) (schedule!)))
