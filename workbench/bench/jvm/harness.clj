@@ -48,7 +48,9 @@
     {:get (fn [k] (get @state k))
      :save (fn [k v] (swap! state assoc k v) (if durable? (flush!) (schedule!)))
      :delete (fn [k] (swap! state dissoc k) (if durable? (flush!) (schedule!)))
-     :startup (fn [] (count (edn/read-string (slurp path))))
+     ;; as memory.clj starts: the atom then holds the map read from the file (the cached stores'
+     ;; startup likewise reloads their atom), so later gets read the freshly loaded map
+     :startup (fn [] (count (reset! state (edn/read-string (slurp path)))))
      ;; what is on disk once the pending write has landed
      :persisted (fn [] (settle!) (edn/read-string (slurp path)))
      :settle settle!
