@@ -320,6 +320,26 @@ def test_inspect_lists_key_damage(tmp_path, capsys, text, listed) -> None:
     assert path.read_text() == text
 
 
+@pytest.mark.parametrize(
+    ("text", "listed", "spelled"),
+    [
+        ("{:a #:review{:davidwu/x 1}, :b 2}", ":1:14: qualified-key-in-nsmap: ", "/davidwu/x"),
+        ("{:a #:presence{::s1 {:a 1}}, :b 2}", ":1:16: colon-name-in-nsmap: ", ":presence/:s1"),
+        ("{:a {::davidwu/x 1}, :b 2}", ":1:6: invalid-token (auto-resolved): ", "::davidwu/x"),
+    ],
+)
+def test_inspect_lists_key_damage_inside_values(tmp_path, capsys, text, listed, spelled) -> None:
+    path = tmp_path / "m.edn"
+    path.write_text(text)
+    assert main(["inspect", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "no damage found" not in out
+    line = next(x for x in out.splitlines() if x.startswith(f"{path}:1:"))
+    # the nested key's line:col, its kind, the key as the file spells it, the entry holding it
+    assert listed in line and spelled in line and line.endswith(" key :a")
+    assert path.read_text() == text
+
+
 def test_damage_is_recorded_in_the_output_files(tmp_path, capsys) -> None:
     import csv
 
