@@ -32,7 +32,8 @@ INPUT_CASES = {
 INSPECT_STATUS = {"invalid-utf8": 1, "binary-junk": 1, "vector": 1, "empty": 1}
 
 
-def _argv(command: str, path: Path, out: Path) -> list[str]:
+def _argv(row: str, path: Path, out: Path) -> list[str]:
+    clean = out.parent / "clean-data.edn"  # --data of the rows whose bad path is a schema file
     return {
         "inspect": ["inspect", str(path)],
         "profile": ["profile", str(path), "--out", str(out), "--no-plots"],
@@ -41,6 +42,8 @@ def _argv(command: str, path: Path, out: Path) -> list[str]:
         "rehearse": ["rehearse", str(path), "--quick", "--out", str(out)],
         "report": ["report", str(path), "--quick", "--out", str(out)],
         "evolve": ["evolve", "--data", str(path), "--out", str(out)],
+        "evolve OLD_SCHEMA": ["evolve", str(path), "plan", "--data", str(clean), "--out", str(out)],
+        "evolve NEW_SCHEMA": ["evolve", "plan", str(path), "--data", str(clean), "--out", str(out)],
         "bench-backup": ["bench-backup", str(path), "--quick", "--out", str(out)],
         "bench-queries": [
             "bench-queries",
@@ -50,9 +53,15 @@ def _argv(command: str, path: Path, out: Path) -> list[str]:
             "--out",
             str(out),
         ],
-    }[command]
+        # the benchmark suites' path options (PATH_OPTIONS), at their defaults otherwise: a
+        # bad path must fail before the suite starts (the suite's run_cli is replaced below)
+        "bench-memory": ["bench-memory", "--file", str(path)],
+        "bench-migrate": ["bench-migrate", "--input", str(path), "--dir", str(out)],
+        "bench-datalevin": ["bench-datalevin", "--input", str(path)],
+    }[row]
 
 
+# one row per path argument: the command's name, then which argument when it has several
 COMMANDS = (
     "inspect",
     "profile",
@@ -61,12 +70,32 @@ COMMANDS = (
     "rehearse",
     "report",
     "evolve",
+    "evolve OLD_SCHEMA",
+    "evolve NEW_SCHEMA",
     "bench-backup",
     "bench-queries",
+    "bench-memory",
+    "bench-migrate",
+    "bench-datalevin",
 )
 # commands without an input memory file: generate writes one (its -o is checked below); the
-# bench-<suite> commands generate their data (their optional --input/--file: not in this table)
+# bench-<suite> commands without a path option generate their data (checked below)
 NO_INPUT = {"generate"}
+# string options of the benchmark suites that are not paths
+NOT_PATHS = {("stores", "entity_sizes")}
+
+
+def _suite_must_not_start(monkeypatch, command: str) -> None:
+    """Make a benchmark suite fail loudly (exit 1) if it starts before its paths are checked."""
+    from workbench import BENCH_SUITES, bench_suite
+
+    name = command.removeprefix("bench-")
+    if command.startswith("bench-") and name in BENCH_SUITES:
+
+        def work(args):
+            raise AssertionError(f"{command} started its work before checking its paths")
+
+        monkeypatch.setattr(bench_suite(name), "run_cli", work)
 
 
 def _make_input(tmp_path: Path, case: str, monkeypatch) -> Path:
@@ -111,32 +140,75 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("command", "case"), CASES)
-def test_bad_input(tmp_path, capsys, monkeypatch, command, case) -> None:
+@pytest.mark.parametrize(("row", "case"), CASES)
+def test_bad_input(tmp_path, capsys, monkeypatch, row, case) -> None:
+    command = row.split()[0]
+    _suite_must_not_start(monkeypatch, command)
     path = _make_input(tmp_path, case, monkeypatch)
     out = tmp_path / "out"
+    (tmp_path / "clean-data.edn").write_text(CLEAN)
     before = path.read_bytes() if path.is_file() and case != "unreadable" else None
-    status = main(_argv(command, path, out))
+    status = main(_argv(row, path, out))
     expected = INSPECT_STATUS.get(case, 2) if command == "inspect" else 2
     err = _check(capsys, status, expected, path)
     if expected == 2:
         lines = [ln for ln in err.splitlines() if ln.strip()]
         assert lines == [lines[0]] and lines[0].startswith(f"workbench {command}: error: {path}:")
+        assert "[Errno" not in err  # said in words, with what to do, not the raw OSError
     if before is not None:
         assert path.read_bytes() == before
     assert not list(tmp_path.glob("**/work-*")), "no work folders left behind"
 
 
-OUT_COMMANDS = COMMANDS[1:]
+# the commands that write into --out (or bench-migrate's work folder --dir): one row each
+OUT_COMMANDS = tuple(
+    c
+    for c in COMMANDS
+    if " " not in c and {"--out", "--dir"} & set(_argv(c, Path("in.edn"), Path("out")))
+)
 
 
 def test_every_command_is_in_the_table() -> None:
-    from workbench import BENCH_SUITES
+    from workbench import BENCH_SUITES, bench_suite
     from workbench.cli import build_parser
+    from workbench.cli.suites import path_options
 
     sub = next(a for a in build_parser()._actions if a.dest == "command")
-    suites = {f"bench-{name}" for name in BENCH_SUITES}
-    assert set(sub.choices) - suites == set(COMMANDS) | NO_INPUT
+    no_paths = {f"bench-{n}" for n in BENCH_SUITES if not path_options(bench_suite(n))}
+    assert no_paths and no_paths.isdisjoint(COMMANDS)
+    assert set(sub.choices) == {row.split()[0] for row in COMMANDS} | NO_INPUT | no_paths
+    assert set(OUT_COMMANDS) >= {"profile", "evolve", "bench-migrate"}
+
+
+def test_a_benchmark_suite_runs_on_the_file_it_was_given(tmp_path, capsys) -> None:
+    src = tmp_path / "m.edn"
+    src.write_text(CLEAN)
+    assert main(["bench-memory", "--file", str(src), "--entries", "0", "--repeat", "1"]) == 0
+    assert f"{len(CLEAN) / 1e6:.1f} MB, 2 entries" in capsys.readouterr().out
+    work = tmp_path / "new" / "work"  # created, and kept (it was given)
+    assert main(["bench-migrate", "--input", str(src), "--dir", str(work)]) == 0
+    assert f"input {src} (read only)" in capsys.readouterr().out
+    assert (work / "target").is_dir() and src.read_text() == CLEAN
+
+
+def test_every_path_option_of_a_benchmark_suite_is_checked() -> None:
+    """A suite's string option is a path named in PATH_OPTIONS (or listed here as not a path)."""
+    import argparse
+
+    from workbench import BENCH_SUITES, bench_suite
+    from workbench.cli.suites import path_options
+
+    for name in BENCH_SUITES:
+        module = bench_suite(name)
+        declared = path_options(module)
+        strings = {
+            a.dest
+            for a in module.add_arguments(argparse.ArgumentParser())._actions
+            if a.option_strings and a.nargs != 0 and a.type is None and a.choices is None
+        } - {"help"}
+        assert strings - {d for n, d in NOT_PATHS if n == name} == set(declared), name
+        for dest in declared:  # each one is in the table above
+            assert any(r == f"bench-{name}" for r in COMMANDS), (name, dest)
 
 
 @pytest.mark.parametrize("case", ["read-only-dir", "file-for-folder", "folder-for-file"])
@@ -164,10 +236,10 @@ def test_generate_bad_output(tmp_path, capsys, monkeypatch, case) -> None:
     assert not list(tmp_path.glob("**/.*.tmp"))
 
 
-def _out_argv(command: str, src: Path, out: Path) -> list[str]:
-    if command == "schema":
+def _out_argv(row: str, src: Path, out: Path) -> list[str]:
+    if row == "schema":
         return ["schema", str(src), "--out", str(out)]
-    return _argv(command, src, out)
+    return _argv(row, src, out)
 
 
 OUT_CASES = [
@@ -178,8 +250,10 @@ OUT_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("command", "case"), OUT_CASES)
-def test_bad_out(tmp_path, capsys, monkeypatch, command, case) -> None:
+@pytest.mark.parametrize(("row", "case"), OUT_CASES)
+def test_bad_out(tmp_path, capsys, monkeypatch, row, case) -> None:
+    command = row.split()[0]
+    _suite_must_not_start(monkeypatch, command)
     src = tmp_path / "m.edn"
     src.write_text(CLEAN)
     if case == "read-only-dir":
@@ -207,7 +281,7 @@ def test_bad_out(tmp_path, capsys, monkeypatch, command, case) -> None:
         out.mkdir()
     else:
         out = src
-    status = main(_out_argv(command, src, out))
+    status = main(_out_argv(row, src, out))
     err = _check(capsys, status, 2, out)
     assert err.startswith(f"workbench {command}: error: ")
     assert src.read_text() == CLEAN
@@ -317,6 +391,26 @@ def test_inspect_lists_key_damage(tmp_path, capsys, text, listed) -> None:
     assert listed in line
     key = {":1:10": " key :davidwu/x", ":1:12": " key :presence/:s1", ":1:2:": " key ::davidwu/x"}
     assert next(v for k, v in key.items() if k in listed) in line
+    assert path.read_text() == text
+
+
+@pytest.mark.parametrize(
+    ("text", "listed", "spelled"),
+    [
+        ("{:a #:review{:davidwu/x 1}, :b 2}", ":1:14: qualified-key-in-nsmap: ", "/davidwu/x"),
+        ("{:a #:presence{::s1 {:a 1}}, :b 2}", ":1:16: colon-name-in-nsmap: ", ":presence/:s1"),
+        ("{:a {::davidwu/x 1}, :b 2}", ":1:6: invalid-token (auto-resolved): ", "::davidwu/x"),
+    ],
+)
+def test_inspect_lists_key_damage_inside_values(tmp_path, capsys, text, listed, spelled) -> None:
+    path = tmp_path / "m.edn"
+    path.write_text(text)
+    assert main(["inspect", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "no damage found" not in out
+    line = next(x for x in out.splitlines() if x.startswith(f"{path}:1:"))
+    # the nested key's line:col, its kind, the key as the file spells it, the entry holding it
+    assert listed in line and spelled in line and line.endswith(" key :a")
     assert path.read_text() == text
 
 

@@ -4,6 +4,7 @@ at the true line/column of the bad token (ground truth built here, per damage ki
 from __future__ import annotations
 
 import random
+import re
 from itertools import pairwise
 
 import pytest
@@ -496,6 +497,59 @@ def test_colon_led_keys_are_named_as_written(text, kind, key, column) -> None:
     )
     assert edn.printed(diags[0].key) == spelled
     assert len(entries) == 1 and entries[0].key != key
+
+
+def test_qualified_keys_in_a_nested_nsmap_are_damage_at_each_key() -> None:
+    text = (
+        "{:a #:review{:davidwu/x 1, :y 2},\n"
+        " :b [1 #:p{:q 1 sym/s 2 :_/z 3}], :c {:d #:r{:e 1}, :f/g 2},\n"
+        " :h (#:s{:t/u #:v{:w/x 1}})}"
+    )
+    entries, diags = read_map_entries(text)
+    # kept, with the keys clojure.edn reads (the app's reader does not fail on them)
+    assert [e.key for e in entries] == [kw("a"), kw("b"), kw("c"), kw("h")]
+    assert entries[0].value == {kw("davidwu/x"): 1, kw("review/y"): 2}
+    assert entries[1].value[1] == {kw("p/q"): 1, edn.sym("sym/s"): 2, kw("z"): 3}
+    assert [(d.kind, d.line, d.column, d.key, d.text) for d in diags] == [
+        ("qualified-key-in-nsmap", 1, 14, kw("a"), ":davidwu/x"),
+        ("qualified-key-in-nsmap", 2, 17, kw("b"), "sym/s"),
+        ("qualified-key-in-nsmap", 3, 10, kw("h"), ":t/u"),
+        ("qualified-key-in-nsmap", 3, 19, kw("h"), ":w/x"),
+    ]
+    assert ":review/davidwu/x" in diags[0].reason  # the key the app wrote
+    assert "in the value of :a" in diags[0].reason
+    # the offsets are those of the keys, so the entry holding each is the one flagged
+    data = text.encode()
+    assert [data[d.offset : d.offset + len(d.text)].decode() for d in diags] == [
+        d.text for d in diags
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "column", "named"),
+    [
+        # inside a value, as at the top level: a colon-led name in #:ns{...}, named as spelled
+        ("{:a #:presence{::s1 {:a 1}, :s2 2}, :b 2}", "colon-name-in-nsmap", 16, ":presence/:s1"),
+        (
+            "{:a [#:review{:x 1 ::davidwu/x 1}], :b 2}",
+            "colon-name-in-nsmap",
+            20,
+            ":review/:davidwu/x",
+        ),
+        # an auto-resolved keyword in a plain map, or as a value: named as written
+        ("{:a {::davidwu/x 1}, :b 2}", "invalid-token", 6, "::davidwu/x"),
+        ("{:a #:presence{:s1 ::s1}, :b 2}", "invalid-token", 20, "::s1"),
+        ("{:a #:presence{:s1 #:q{::s1 1}}, :b 2}", "colon-name-in-nsmap", 24, ":q/:s1"),
+    ],
+)
+def test_colon_led_keys_inside_values_are_named_as_written(text, kind, column, named) -> None:
+    entries, diags = read_map_entries(text)
+    assert [e.key for e in entries] == [kw("b")]  # the app cannot read the entry: skipped
+    assert [(d.kind, d.line, d.column, d.key) for d in diags] == [(kind, 1, column, kw("a"))]
+    assert diags[0].text == re.match(r"[^\s,{}\[\]()]+", text[column - 1 :])[0]  # as written
+    assert f" {named} " in diags[0].reason.replace("(", " ").replace(")", " ")
+    if kind == "invalid-token":
+        assert ":davidwu/x " not in diags[0].reason.replace("::davidwu/x", "")
 
 
 def test_bytes_input_offsets_and_invalid_utf8() -> None:

@@ -110,6 +110,10 @@ TRICKY = [
     "#:nil{:b 1}",
     "#:a/b{:c 1}",
     "#:a{:b 1",
+    "#:a{:b/c 1}",  # a key with its own namespace: damage the salvaging reader reports
+    "{:x [#:a{:b/c 1 :d 2 s/y 3}]}",
+    "#:a{::b 1}",
+    "[#:a{:b ::c}]",
     "{[1] 2, (1) 3}",
     "{{:a 1} 2}",
     "#{{:a 1} [1]}",
@@ -170,7 +174,18 @@ def test_the_fast_path_reads_common_forms_itself() -> None:
         assert identical(got[0], slow[1])
         assert got[1:] == (1, 1 + len(text))
     # ... and hand these to the Python reader
-    for text in ["{:a 1 :a 2}", "]", "", "#_ 1", "^:m [1]", '#"re"', '#inst "bad"', "[1", ":a/"]:
+    for text in [
+        "{:a 1 :a 2}",
+        "]",
+        "",
+        "#_ 1",
+        "^:m [1]",
+        '#"re"',
+        '#inst "bad"',
+        "[1",
+        ":a/",
+        "[#:a{:b/c 1}]",
+    ]:
         assert _speedups.read_one(text, 0, tag_fn) is None, text
 
 

@@ -41,6 +41,30 @@ def test_qualified_key_in_nsmap_is_damage_and_flags_its_entry() -> None:
     assert memory_from_text("#:review{:x 1}").damaged is False
 
 
+def test_key_damage_inside_a_value_flags_its_entry_like_at_the_top_level() -> None:
+    import pytest
+
+    from workbench import damage_kind
+
+    m = memory_from_text("{:a #:review{:davidwu/x 1}, :b 2}")
+    assert m.damaged and m.app_readable  # the app reads it, with the inner key changed
+    assert [(d.kind, d.line, d.column) for d in m.diagnostics] == [
+        ("qualified-key-in-nsmap", 1, 14)
+    ]
+    assert [e.damage for e in m.entries] == [("qualified-key-in-nsmap",), ()]
+    assert memory_from_text("{:a #:review{:davidwu/x 1}}", strict=True).damaged
+    # colon-led names inside values: the same kinds as at the top level; the app fails
+    for text, kind in [
+        ("{:a #:presence{::s1 {:a 1}}, :b 2}", "colon-name-in-nsmap"),
+        ("{:a {::davidwu/x 1}, :b 2}", "auto-resolved"),
+    ]:
+        m = memory_from_text(text)
+        assert [damage_kind(d) for d in m.diagnostics] == [kind]
+        assert not m.app_readable and [edn.printed(e.key) for e in m.entries] == [":b"]
+        with pytest.raises(edn.EdnSyntaxError):
+            memory_from_text(text, strict=True)
+
+
 def test_kept_unreadable_value_flags_its_entry_and_strict_follows_the_app() -> None:
     import pytest
 

@@ -6,7 +6,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from workbench.cli.options import check_input, check_out_dir, fail, readable_memory
+from workbench.cli.options import (
+    check_input,
+    check_out_dir,
+    fail,
+    read_schema_file,
+    readable_memory,
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -15,6 +21,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "evolve",
         help="apply schema changes to real Datalevin holding the data (evolution.json/.md)",
         description=__doc__,
+        epilog="exit status: 0 done, 1 an unexpected failure, 2 path or usage error (a schema "
+        "file or --data missing, a folder, unreadable or not EDN; --data without a readable "
+        "entry; the datalevin extra missing)",
     )
     p.add_argument(
         "old_schema",
@@ -41,7 +50,6 @@ def run(args: argparse.Namespace) -> int:
     """Rehearse the changes; print one line per change and the headline; exit 2 on bad input."""
     from workbench import (
         DatalevinUnavailable,
-        Schema,
         edn,
         evolution_cases,
         evolution_entities,
@@ -63,21 +71,17 @@ def run(args: argparse.Namespace) -> int:
         renames = {edn.kw(o.strip().lstrip(":")): edn.kw(n.strip().lstrip(":")) for o, n in pairs}
     data = check_input(args.data)
     schema_files = [a for a in (args.old_schema, args.new_schema) if a not in (None, "plan")]
+    # the schema files: checked and read like every input, before the output folder or any work
+    schemas = [
+        load_plan_schema() if arg == "plan" else read_schema_file(arg)
+        for arg in (args.old_schema, args.new_schema)
+        if arg is not None
+    ]
     check_out_dir(args.out, [data, *schema_files])
     mem = readable_memory(data, "evolve")
     if args.old_schema is None:
         cases = evolution_cases(mem)
     else:
-        schemas = []
-        for arg in (args.old_schema, args.new_schema):
-            if arg == "plan":
-                schemas.append(load_plan_schema())
-                continue
-            path = Path(arg).expanduser()
-            try:
-                schemas.append(Schema.from_edn(path.read_text(encoding="utf-8"), source=str(path)))
-            except (OSError, ValueError) as exc:
-                return fail("evolve", f"{path}: {exc}")
         mapping = (
             get_mapping("plan")
             if args.old_schema == "plan"

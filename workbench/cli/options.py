@@ -60,13 +60,13 @@ def os_error_text(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def check_input(file: str | os.PathLike | None) -> Path:
+def check_input(file: str | os.PathLike | None, what: str = "a memory.edn") -> Path:
     """The input file, checked before any work: it exists, is a file, and can be read."""
     path = input_path(None if file is None else str(file))
     if not path.exists():
-        raise CliError(f"{path}: no such file; give the path of a memory.edn")
+        raise CliError(f"{path}: no such file; give the path of {what}")
     if path.is_dir():
-        raise CliError(f"{path}: is a folder; give the path of a memory.edn file inside it")
+        raise CliError(f"{path}: is a folder; give the path of {what} file inside it")
     try:
         with _open_for_read(path) as fh:
             fh.read(1)
@@ -76,6 +76,32 @@ def check_input(file: str | os.PathLike | None) -> Path:
             f"(e.g. chmod u+r) or copy it somewhere readable"
         ) from exc
     return path
+
+
+SCHEMA_FILE = "an EDN schema map"
+
+
+def read_schema_file(file: str | os.PathLike):
+    """A Datalevin schema map file, checked like FILE (exists, a file, readable) and parsed."""
+    from workbench import Schema, edn
+
+    path = check_input(file, SCHEMA_FILE)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CliError(
+            f"{path}: not UTF-8 text (invalid byte at offset {exc.start}); give {SCHEMA_FILE}"
+        ) from exc
+    except OSError as exc:
+        raise CliError(f"{path}: cannot read it ({os_error_text(exc)})") from exc
+    try:
+        return Schema.from_edn(text, source=str(path))
+    except ValueError as exc:  # EDN syntax errors too
+        if isinstance(exc, edn.EdnSyntaxError):
+            why = f"{exc.reason} at line {exc.line}, column {exc.column}"
+        else:
+            why = " ".join(str(exc).split()).removeprefix(f"{path}: ")
+        raise CliError(f"{path}: not a schema map ({why}); give {SCHEMA_FILE}") from exc
 
 
 def refuse_input(out: str | os.PathLike, inputs: Iterable[str | os.PathLike | None]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from workbench.cli.options import (
     DEFAULT_INPUT,
@@ -14,6 +15,7 @@ from workbench.cli.options import (
     damage_table,
     fail,
     print_damage,
+    read_schema_file,
     readable_memory,
 )
 
@@ -77,7 +79,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def run(args: argparse.Namespace) -> int:
     """Infer, write the schema, print collisions/losses and the diff; exit 2 on missing input."""
     from workbench import (
-        Schema,
         atomic_write_text,
         collision_report,
         get_mapping,
@@ -96,9 +97,10 @@ def run(args: argparse.Namespace) -> int:
         check_outputs(
             [reports / f"{name}.csv" for name in (*REPORTS, "damage")] + [out_file], [path]
         )
-    against = None
-    if args.against and args.against != "plan":
-        against = check_input(args.against)
+    against, other = None, None
+    if args.against and args.against != "plan":  # checked and read before any work
+        against = Path(args.against).expanduser()
+        other = read_schema_file(against)
     mem = readable_memory(path, "infer a schema from")
     damage = print_damage(path, mem)
     schema = infer_schema(mem, blob_codec=args.codec)
@@ -131,16 +133,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"{len(tables)} CSV reports in {out}")
     if args.against:
         against = "plan" if against is None else against
-        try:
-            other = (
-                load_plan_schema()
-                if against == "plan"
-                else Schema.from_edn(against.read_text(encoding="utf-8"), source=str(against))
-            )
-        except (OSError, ValueError) as exc:
-            return fail(
-                "schema", f"{against}: not a schema map ({exc}); give an EDN schema file or 'plan'"
-            )
+        if other is None:
+            other = load_plan_schema()
         d = diff(other, schema)
         print(
             f"diff {against} -> inferred: "

@@ -5,9 +5,10 @@
  * reader makes with a rule of its own (is this keyword valid? what does this tag, character,
  * big number or octal escape mean?) is asked of the Python reader through the callbacks given
  * to configure(), so the two cannot disagree on a value. On metadata, regex literals, duplicates,
- * unhashable keys, every syntax error, very deep nesting, the end of the text or a closing
- * bracket it returns None, and the Python reader reads the same form from the same position:
- * errors and their positions have one implementation.
+ * unhashable keys, a key with its own namespace inside #:ns{...} (damage the salvaging reader
+ * reports), every syntax error, very deep nesting, the end of the text or a closing bracket it
+ * returns None, and the Python reader reads the same form from the same position: errors,
+ * damage and their positions have one implementation.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -318,8 +319,16 @@ static PyObject *read_map(Src *s, Py_ssize_t *pos, PyObject *ns) {
     for (Py_ssize_t j = 0; j < n; j += 2) {
         PyObject *k = PyList_GET_ITEM(items, j);
         if (ns) {
-            k = ns_key(k, ns);
+            PyObject *raw = k;
+            k = ns_key(raw, ns);
             if (!k) goto fail;
+            if (k == raw && ((PyObject *)Py_TYPE(raw) == KEYWORD_T ||
+                             (PyObject *)Py_TYPE(raw) == SYMBOL_T)) {
+                /* a key with its own namespace keeps it (interned: the same object): the
+                 * salvaging Python reader reports it as damage, so it reads this form */
+                Py_DECREF(k);
+                goto bail;
+            }
         } else {
             Py_INCREF(k);
         }

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import EdnSyntaxError
 from .types import (
@@ -408,6 +408,13 @@ def _ns_check(token: str) -> Any:
     return parsed[2]
 
 
+class NsmapKey(NamedTuple):
+    """A key with its own namespace inside `#:ns{...}`: clojure.edn reads it as written, not ns/…."""
+
+    key: Any  # Keyword or Symbol, as clojure.edn reads it
+    ns: str  # the map's namespace (the app printed the key as :ns/<key's ns>/<name>)
+
+
 class _Reader:
     """Per-call reader state: source name and tag readers (never process-global)."""
 
@@ -432,7 +439,9 @@ class _Reader:
             s = k if type(k) is Symbol else Symbol(*_split_tag(str(k)))
             table[s] = fn
         self.tags = table
-        self.found: list | None = None  # (tag, pos) of values clojure.edn refuses, when wanted
+        # (tag, pos) of values clojure.edn refuses, and (NsmapKey, pos) of keys with their own
+        # namespace inside a #:ns{...} map (the app's key changed), when wanted
+        self.found: list | None = None
         self.locate: Any = None  # pos -> (line, column, byte offset), when the caller has one
 
     # -- errors -------------------------------------------------------------------------------
@@ -518,6 +527,8 @@ class _Reader:
             raise self.error(doc, start, f"{what} must contain an even number of forms")
         keys = items[::2]
         if ns is not None:
+            if self.found is not None:
+                self.nsmap_keys(keys, doc, start, ns)
             keys = [_ns_key(k, ns) for k in keys]
         try:
             d = dict(zip(keys, items[1::2], strict=False))
@@ -527,6 +538,16 @@ class _Reader:
         if len(d) * 2 != n:
             self.duplicates(keys, doc, start, "key", step=2)
         return d
+
+    def nsmap_keys(self, keys: list, doc: str, start: int, ns: str) -> None:
+        """Note each key of a #:ns{...} map that has its own namespace: it keeps it (not ns)."""
+        starts = None
+        for i, k in enumerate(keys):
+            t = type(k)
+            if (t is Keyword or t is Symbol) and k.namespace is not None and k.namespace != "_":
+                if starts is None:
+                    starts = _child_starts(doc, start)
+                self.found.append((NsmapKey(k, ns), starts[2 * i]))
 
     def make_set(self, items: list, doc: str, start: int) -> frozenset:
         """A frozenset, refusing duplicates."""

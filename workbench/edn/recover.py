@@ -17,7 +17,11 @@ Policy (what the memory loader relies on):
   (`#:presence{::s1 ...}`, printed from `:presence/:s1`) does not read at all: the entry is
   skipped and reported as "colon-name-in-nsmap" under the key as the file spells it
   (`:presence/:s1`). A damaged key's diagnostic names the key as written (`::davidwu/x`, not
-  `:davidwu/x`, which is another, valid key).
+  `:davidwu/x`, which is another, valid key);
+- the same damage inside a value (`{:a #:review{:davidwu/x 1}}`, `{:a #:presence{::s1 1}}`,
+  `{:a {::davidwu/x 1}}`) gets the same kind at the nested key's line:col, the key of the entry
+  holding it (kept for the first, skipped for the others: the app cannot read them) and the
+  nested key named in the reason as the file spells it.
 Diagnostic kinds: invalid-token, key-with-space, unterminated, odd-forms, duplicate-key,
 unrepresentable, unmatched-delimiter, unreadable, trailing-text, not-a-map, empty, invalid,
 invalid-utf8, qualified-key-in-nsmap, colon-name-in-nsmap.
@@ -32,15 +36,18 @@ from typing import Any
 from .errors import EdnSyntaxError, excerpt
 from .reader import (
     _CLOSERS,
+    _OPENERS,
     _TOKEN_RE,
     CLOSE,
     EOF,
     G_EOF,
+    G_ERR,
     G_KW,
     G_LBRACE,
     G_NSMAP,
     G_RBRACE,
     G_SYM,
+    NsmapKey,
     _canon,
     _freeze,
     _lex_skip,
@@ -50,6 +57,7 @@ from .reader import (
     gc_paused,
 )
 from .types import REGEX_TAG, Diagnostic, Keyword, MapEntry, Symbol, kw
+from .writer import printed as edn_printed
 
 _ENTRY_LINE_RE = re.compile(r"\n([ \t,]*):")
 
@@ -285,6 +293,9 @@ class _Salvage:
                 )
             if found:
                 for tag, tpos in found:
+                    if type(tag) is NsmapKey:
+                        self.nested_qualified(tag, tpos, k)
+                        continue
                     what = '#"regex"' if tag is REGEX_TAG else f"#{tag}"
                     self.diag(
                         "unreadable",
@@ -330,6 +341,21 @@ class _Salvage:
                 progress(bend)
                 next_report = bend + (1 << 20)
 
+    def nested_qualified(self, found: NsmapKey, at: int, k: Any) -> None:
+        """Report a key with its own namespace inside a #:ns{...} nested in the value of k."""
+        key, ns = found
+        meant = type(key)(ns, f"{key.namespace}/{key.name}")
+        text = self.form_text(at)
+        self.diag(
+            "qualified-key-in-nsmap",
+            f"Key {text} inside #:{ns}{{...}} (in the value of {edn_printed(k)}) has its own "
+            f"namespace, so clojure.edn reads it as {key}, not as the key the app wrote "
+            f"({meant}): the key changed; the entry is kept with the key as read",
+            at,
+            text,
+            k,
+        )
+
     def form_text(self, at: int, limit: int = 80) -> str:
         """The source text of the form at `at`, clipped to `limit` characters."""
         end = _lex_skip(self.doc, at)
@@ -374,9 +400,21 @@ class _Salvage:
         nxt = self.next_entry_line(ks, ve if ve >= 0 else len(self.doc))
         if ve < 0 and nxt is None:
             return self.truncated(ks, k, f"{exc.reason} at line {exc.line}, column {exc.column}")
-        self.diag(
-            _kind_of(exc), exc.reason + "; this entry is skipped", exc.pos, exc.text or None, k
-        )
+        kind, reason = _kind_of(exc), exc.reason
+        bad = exc.text or ""
+        if reason.startswith("Invalid keyword") and bad.startswith("::"):
+            # a colon-led key named as the file spells it, as at the top level
+            ns = _nsmap_of_key(self.doc, ke, exc.pos)
+            where = f"in the value of {edn_printed(k)}"
+            if ns is not None:
+                kind = "colon-name-in-nsmap"
+                reason = (
+                    f"Colon-led name {bad} inside #:{ns}{{...}} ({where}; printed from the key "
+                    f"{Keyword(ns, bad[1:])}): clojure.edn refuses it"
+                )
+            else:
+                reason = f"Invalid keyword {bad} ({where}): auto-resolved, clojure.edn refuses it"
+        self.diag(kind, reason + "; this entry is skipped", exc.pos, bad or None, k)
         return ve if nxt is None else nxt
 
     def next_entry_line(self, ks: int, limit: int) -> int | None:
@@ -459,6 +497,42 @@ class _Salvage:
 
 _GAP_CHARS = frozenset(" \t\r\n,")
 _IDENTS = (Keyword, Symbol)
+
+
+def _nsmap_of_key(doc: str, pos: int, at: int) -> str | None:
+    """The namespace of the #:ns{...} whose key starts at `at`, in the form read from pos.
+
+    None when the token at `at` is not a key of a namespaced map (a value, or another
+    collection). Brackets only, on the error path: the token at `at` did not read.
+    """
+    match = _TOKEN_RE.match
+    stack: list[tuple[int, int, str | None]] = []  # (group, start after the opener, ns token)
+    while pos < at:
+        m = match(doc, pos)
+        g = m.lastindex
+        if g in (G_EOF, G_ERR) or m.end() <= pos:
+            return None
+        if m.start(g) >= at:
+            break
+        if g in _OPENERS:
+            stack.append((g, m.end(), m.group(g) if g == G_NSMAP else None))
+        elif g in _CLOSERS and stack:
+            stack.pop()
+        pos = m.end()
+    if not stack or stack[-1][0] != G_NSMAP:
+        return None
+    _, child, ns = stack[-1]
+    count = 0
+    while True:  # which child of the namespaced map starts at `at`
+        child = _skip(doc, child)
+        if child >= at:
+            break
+        end = _lex_skip(doc, child)
+        if end < 0:
+            return None
+        child = end
+        count += 1
+    return ns.strip() if child == at and count % 2 == 0 else None
 
 
 def _breaks(doc: str, start: int, end: int) -> bool:

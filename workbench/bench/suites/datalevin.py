@@ -22,6 +22,9 @@ from typing import Any
 
 from workbench.stores.durability import DURABILITY_MODES
 
+#: path options `workbench bench-datalevin` checks before any work (dest -> role)
+PATH_OPTIONS = {"input": "input"}
+
 
 def _median_ms(fn: Callable[[], Any], n: int) -> float:
     times = []
@@ -36,12 +39,12 @@ def _load_pairs(input_path: str | None, entries: int) -> tuple[Any, list[tuple[A
     from workbench.memory.model import load_memory
 
     path = Path(input_path or "data-samples/memory.edn")
-    if not path.exists():
+    if input_path is None and not path.exists():  # a given path is never replaced
         from workbench.memory.generate import generate_memory
 
         tmp = Path(tempfile.mkdtemp(prefix="bench-dl-input-")) / "memory.edn"
         generate_memory(entries=entries, seed=0).write(tmp)
-        path, label = tmp, f"generated memory ({entries} entries; {input_path or 'sample'} absent)"
+        path, label = tmp, f"generated memory ({entries} entries; the sample {path} is absent)"
     else:
         label = str(path)
     memory = load_memory(path)

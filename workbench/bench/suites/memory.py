@@ -20,6 +20,9 @@ from workbench.memory.model import load_memory
 GEN_TARGET_S = 30.0
 LOAD_TARGET_MBS = 25.0
 
+#: path options `workbench bench-memory` checks before any work (dest -> role)
+PATH_OPTIONS = {"file": "input"}
+
 
 CPU: dict[str, float] = {}
 
@@ -58,7 +61,9 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 def run_cli(args: argparse.Namespace) -> int:
     """Run the benchmarks and print the figures."""
-
+    given = Path(args.file) if args.file else None
+    if given is not None:
+        given.stat()  # a missing file fails now, not after the generator's timing
     if args.entries > 0:
         t, g = _median_time(lambda: generate_memory(entries=args.entries, seed=args.seed), 1, "gen")
         mb = len(g.text.encode("utf-8")) / 1e6
@@ -70,8 +75,8 @@ def run_cli(args: argparse.Namespace) -> int:
         del g
 
     with tempfile.TemporaryDirectory() as tmp:
-        if args.file:
-            path = Path(args.file)
+        if given is not None:
+            path = given
         else:
             path = Path(tmp) / "memory-bench.edn"
             t0 = time.perf_counter()

@@ -17,6 +17,9 @@ from pathlib import Path
 
 from workbench.stores.durability import DURABILITY_MODES
 
+#: path options `workbench bench-migrate` checks before any work (dest -> role)
+PATH_OPTIONS = {"input": "input", "dir": "out-dir"}
+
 
 def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The suite's options (shared by `workbench bench-migrate` and `python -m`)."""

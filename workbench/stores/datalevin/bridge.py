@@ -32,6 +32,11 @@ from workbench import edn
 INSTALL_HINT = "pip install -e '.[datalevin]'"
 MIN_JAVA = 21
 KEY_LIMIT_BYTES = 511  # Datalevin refuses keys (KV keys, attribute names, datom keys) past this
+# Java thread stack size given to the JVM (-Xss) unless DATALEVIN_JVM_ARGS sets one. The default
+# (1 MB) overflows on a value nested 1,000 levels deep: Clojure's pr-str and nippy's freeze/thaw
+# (Datalevin's :data) recurse per level. It also bounds the Python main thread's Java stack (the
+# JVM caps the primordial thread at -Xss, and at `ulimit -s`), where JPype runs every call.
+JVM_THREAD_STACK = "16m"
 
 _lock = threading.Lock()
 _DB_ID = edn.Keyword("db", "id")
@@ -134,6 +139,8 @@ def start_jvm() -> float:
                 # a JVM crash log goes to the temp folder, never into the user's working folder
                 err = Path(tempfile.gettempdir()) / "workbench-jvm-crash-%p.log"
                 args.append(f"-XX:ErrorFile={err}")
+            if not any(a.startswith("-Xss") for a in args):
+                args.append(f"-Xss{JVM_THREAD_STACK}")  # deep values: see JVM_THREAD_STACK
             if (_java_major(os.environ.get("JAVA_HOME")) or 0) >= 23:
                 # Datalevin's native access uses sun.misc.Unsafe: allow it without the warning
                 args.append("--sun-misc-unsafe-memory-access=allow")
