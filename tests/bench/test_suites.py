@@ -33,3 +33,18 @@ def _leaves(value):
             yield from _leaves(v)
     else:
         yield value
+
+
+def test_bench_migrate_dir_never_overwrites_what_is_already_there(tmp_path, capsys) -> None:
+    from workbench.bench.suites import migrate as migrate_suite
+
+    mine = tmp_path / "memory.edn"
+    mine.write_text("{:mine 1}")
+    (tmp_path / "target").mkdir()
+    (tmp_path / "target" / "keep.txt").write_text("keep")
+    migrate_suite.main(["--entries", "50", "--dir", str(tmp_path)])
+    assert mine.read_text() == "{:mine 1}"
+    assert (tmp_path / "target" / "keep.txt").read_text() == "keep"
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith("bench-migrate-")]
+    assert len(kept) == 1 and (kept[0] / "memory.edn").exists()
+    assert f"work folder {kept[0]}" in capsys.readouterr().out

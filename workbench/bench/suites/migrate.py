@@ -36,7 +36,12 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         choices=DURABILITY_MODES,
         help="commit durability of the target (default sync)",
     )
-    p.add_argument("--dir", default=None, help="work folder (default: a temp folder, removed)")
+    p.add_argument(
+        "--dir",
+        default=None,
+        help="where to keep the work folder: a new bench-migrate-* folder inside it "
+        "(default: a temp folder, removed)",
+    )
     p.add_argument(
         "--input", default=None, help="migrate this memory.edn instead of generating one"
     )
@@ -51,8 +56,12 @@ def run_cli(args: argparse.Namespace) -> int:
     from workbench.stores.edn_file import EdnFileStore
     from workbench.stores.lmdb_kv import LmdbKvStore
 
-    work = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="bench-migrate-"))
-    work.mkdir(parents=True, exist_ok=True)
+    if args.dir:
+        Path(args.dir).mkdir(parents=True, exist_ok=True)
+    # always a new folder: nothing already in --dir is overwritten or removed
+    work = Path(tempfile.mkdtemp(prefix="bench-migrate-", dir=args.dir))
+    if args.dir:
+        print(f"work folder {work} (kept)")
     try:
         t = time.perf_counter()
         if args.input:
@@ -67,7 +76,6 @@ def run_cli(args: argparse.Namespace) -> int:
         size = src_path.stat().st_size
         print(f"EDN file {size / 1e6:.1f} MB")
         target_path = work / "target"
-        shutil.rmtree(target_path, ignore_errors=True)
 
         t0, c0 = time.perf_counter(), time.process_time()
         source = EdnFileStore(src_path, debounce=0, write_mode="safe")
