@@ -48,6 +48,7 @@ __all__ = [
     "jvm_query_answers",
     "PLAN_QUERIES",
     "jvm_data",
+    "datalevin_server_status",
 ]
 
 ENGINE = "jvm"
@@ -409,3 +410,24 @@ def jvm_query_answers(data: Mapping, label: str, workdir: str | Path) -> dict[st
     with _opened(data, label, workdir) as (store, data, dlg):
         return {name: answer for name, (_runs, answer) in
                 _time_queries(store, data, tiny, dlg).items()}  # fmt: skip
+
+
+def datalevin_server_status() -> str:
+    """Whether the multi-process architecture (Datalevin's client/server mode, its server started
+    from the runtime jar) can be measured here: "" if the JVM's class path has the server, else
+    why not. The datalevin package's runtime jar is built without datalevin.server (Datalevin's
+    build.clj excludes datalevin/server and its HA dependencies from it)."""
+    import jpype
+
+    from workbench.stores.datalevin import bridge as wdl
+
+    wdl.start_jvm()
+    loader = jpype.JClass("clojure.lang.RT").baseLoader()
+    names = ("datalevin/server.clj", "datalevin/server__init.class")
+    if any(loader.getResource(n) is not None for n in names):
+        return ""
+    return (
+        "not measured: the Datalevin runtime on the JVM's class path (the datalevin package's "
+        f"jar) has no datalevin.server (neither {' nor '.join(names)}), so no server can be "
+        "started from it; the client/server mode needs Datalevin's full jar or its dtlv binary"
+    )
