@@ -97,11 +97,11 @@ def test_the_gap_splits_into_measured_factors_whose_product_is_the_ratio() -> No
     f = g.set_index(["figure", "factor"])["x"]
     assert math.isclose(f[("KV, batches of 1,000", "machine")], 0.5)
     assert math.isclose(f[("KV, batches of 1,000", "data")], 0.5)
-    assert math.isclose(f[("KV, batches of 1,000", "warm-up")], 0.1)
+    assert math.isclose(f[("KV, batches of 1,000", "cold first load")], 0.1)
     # the Datalog chain starts from the bound nearest the measured rate (15k, not 40k)
     assert math.isclose(f[("Datalog, durable writes", "machine")], 2.0)
     assert math.isclose(f[("Datalog, durable writes", "entity structure")], 1 / 3)
-    assert math.isclose(f[("Datalog, durable writes", "warm-up")], 0.5)
+    assert math.isclose(f[("Datalog, durable writes", "cold first load")], 0.5)
     assert list(g.loc[g["figure"] == "KV, one durable write at a time", "factor"]) == [
         "machine",
         "data",
@@ -117,7 +117,7 @@ def test_the_why_comes_from_the_factors_and_the_measured_load() -> None:
     assert "fdatasync alone takes 0.20 ms" in one and "0.30 ms (1.5 of them)" in one
     assert one.endswith("load average (1 min) 0.50-1.50 on 2 CPUs while the steps ran")
     batch = sanity.loc["KV, batches of 1,000", "why"]
-    assert "warm-up x0.1" in batch and "mostly warm-up" in batch
+    assert "cold first load x0.1" in batch and "mostly cold first load" in batch
     # nippy: 4 ms of the 17.9 ms per warm batch of our values (1,000 / 56,000 s)
     assert "2,100 bytes each after nippy" in batch and "4.00 ms of our 17.86 ms" in batch
     dlg = sanity.loc["Datalog, durable writes", "why"]

@@ -8,7 +8,7 @@ plan's four queries, the cached architectures) on --sizes (--quick: 1,000) plus 
 jvm-results.csv, verdict.json (the plan's metrics against the in-memory and the durable
 baseline), published-sanity.csv (measured Datalevin throughput beside the plan's published
 figures, with why from published-decomposition.csv: the published benchmark's own data shape and
-ours, each warm, timed inside the JVM, so each gap splits into machine, data and warm-up factors)
+ours, each warm, timed inside the JVM, so each gap splits into machine, data and cold-first-load factors)
 and jvm-scaling.png (log-log p50 per op against entries, startup per size); Python
 figures stay in the Python outputs, labelled.
 """
