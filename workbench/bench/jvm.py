@@ -18,6 +18,7 @@ initial load, 1,000 entries per transaction, is timed as the ``bulk-load`` op.
 from __future__ import annotations
 
 import importlib.resources
+import os
 import shutil
 import tempfile
 import time
@@ -224,7 +225,8 @@ def run_jvm(
 ) -> pd.DataFrame:
     """Time every op kind inside the JVM for each store: one row per store x op (engine "jvm"),
     percentiles over both timed runs, each run's p50 and their spread, plus the store's
-    consistency/completion read back from disk, file size and durability window."""
+    consistency/completion read back from disk, file size, durability window and the 1-min load
+    average as the store's run began."""
     from workbench.stores.datalevin import bridge as wdl
 
     plan_d = JVM_PLANS[plan] if isinstance(plan, str) else dict(plan)
@@ -249,6 +251,7 @@ def run_jvm(
             bar.set_postfix_str(label)
             folder = root / label.replace("[", "-").replace("]", "")
             folder.mkdir(parents=True, exist_ok=True)
+            load_1m = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
             t0 = time.perf_counter()
             store = _open(label, folder, jdata, dlg)
             load_s = time.perf_counter() - t0
@@ -273,6 +276,7 @@ def run_jvm(
                 "complete_pct": 100.0 * present / total,
                 "file_bytes": _folder_bytes(folder),
                 "load_s": load_s,
+                "load_1m": load_1m,  # the machine's 1-min load average as the store's run began
             }
             for kind in plan_d:
                 runs = result.valAt(c.kw(kind))

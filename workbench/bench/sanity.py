@@ -144,12 +144,14 @@ def gap_factors(frame: pd.DataFrame, decomposition: pd.DataFrame | None) -> pd.D
     return pd.DataFrame(rows, columns=cols)
 
 
-def _load_text(dec: pd.DataFrame | None) -> str:
+def _load_text(dec: pd.DataFrame | None, row: pd.Series) -> str:
     if dec is None or dec.empty or dec["load_1m"].isna().all():
         return ""
     lo, hi, cpus = dec["load_1m"].min(), dec["load_1m"].max(), int(dec["cpus"].max())
     span = f"{lo:.2f}" if math.isclose(lo, hi, abs_tol=0.005) else f"{lo:.2f}-{hi:.2f}"
-    return f"; load average (1 min) {span} on {cpus} CPUs while the steps ran"
+    measured = row.get("load_1m", math.nan)
+    when = "" if pd.isna(measured) else f" ({measured:.2f} as the measured store's run began)"
+    return f"; load average (1 min) {span} on {cpus} CPUs while the steps ran{when}"
 
 
 def _facts(p: Published, row: pd.Series) -> str:
@@ -208,7 +210,7 @@ def _why(p: Published, row: pd.Series, ratio: float, dec: pd.DataFrame | None, d
     bound = f"{p.low:,.0f}" if p.low == p.high else f"{p.low:,.0f}-{p.high:,.0f}"
     return (
         f"x{ratio:.2g} the published {bound} {p.unit} = {' * '.join(parts)}; mostly "
-        f"{largest['factor']}{_extra(p, dec, ds, row)}{_load_text(dec)}"
+        f"{largest['factor']}{_extra(p, dec, ds, row)}{_load_text(dec, row)}"
     )
 
 
