@@ -146,6 +146,8 @@ def run_decomposition(
             if ds and ds not in converted:  # machine steps take no data
                 converted[ds] = (wdl.to_clj(inputs[ds]), _datalog_input(inputs[ds]))
             jdata, dlg = converted.get(ds, (None, None))
+            if dlg is not None and step.startswith("datalog") and not dlg.texts:
+                continue  # no entry the Datalog store takes: nothing to time
             folder = root / f"{len(rows):02d}-{step}"
             folder.mkdir(parents=True, exist_ok=True)
             load = _load_1m()
