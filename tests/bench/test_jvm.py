@@ -99,3 +99,49 @@ def test_jvm_datalog_queries_answer_like_the_python_reference(dl, tmp_path) -> N
     got = jvm_query_answers(data, "datalevin-datalog[default]", tmp_path)
     assert set(got) == set(PLAN_QUERIES)
     assert got == expected
+
+
+def test_decomposition_times_each_step_in_a_fresh_store_of_its_own(dl, tmp_path) -> None:
+    from workbench.bench.decompose import STEPS, run_decomposition
+    from workbench.bench.jvm import jvm_data
+    from workbench.memory.generate import generate_memory
+
+    data = generate_memory(entries=40, seed=11).value
+    kept, _ = jvm_data(data)
+    plan = {s: (3, 60_000, 2, 60_000) for s in STEPS}  # 2 warm-up + 3 timed calls, no budget cut
+    dec = run_decomposition({"g": data}, plan=plan, workdir=tmp_path, progress=False)
+    assert sorted(dec["step"]) == sorted(STEPS)
+    machine = {s for s, (_f, _c, m) in STEPS.items() if m}
+    assert set(dec.loc[dec["dataset"] == "", "step"]) == machine  # run once, not per dataset
+    assert set(dec.loc[dec["dataset"] == "g", "step"]) == set(STEPS) - machine
+    assert (dec["n"] == 3).all() and (dec["p50_ms"] > 0).all() and (dec["per_s"] > 0).all()
+    by = dec.set_index("step")
+    for step in ("kv-one-published", "kv-batch-published", "datalog-published"):
+        assert by.loc[step, "batch"] == (1 if step == "kv-one-published" else 1000)
+    assert by.loc["kv-batch-ours", "batch"] == by.loc["nippy", "batch"] == len(kept)
+    assert 0 < by.loc["datalog-ours", "batch"] <= len(kept)
+    # every call wrote new entries (fresh keys and identities, never an upsert of round 0's)
+    for step in ("kv-one-published", "kv-batch-published", "kv-batch-ours", "datalog-published",
+                 "datalog-blob", "datalog-ours"):  # fmt: skip
+        assert by.loc[step, "stored"] == 5 * by.loc[step, "batch"], step
+    # the published entity is two datoms; ours carry component records and the blob
+    assert by.loc["datalog-published", "datoms_per_entity"] == 2.0
+    assert by.loc["datalog-ours", "datoms_per_entity"] > 4.0
+    assert by.loc["kv-batch-ours", "value_bytes"] > 36.0
+    assert by.loc["datalog-blob", "value_bytes"] == by.loc["datalog-ours", "value_bytes"] > 36.0
+    assert not any(tmp_path.iterdir())  # each step's store is removed once timed
+
+
+def test_the_server_status_agrees_with_the_bundled_jar(dl) -> None:
+    import zipfile
+    from pathlib import Path
+
+    from workbench.bench.jvm import datalevin_server_status
+
+    jars = list((Path(dl.__file__).parent / "jars").glob("*.jar"))
+    assert jars, "the datalevin package bundles its runtime jar"
+    in_jar = any("datalevin/server.clj" in zipfile.ZipFile(j).namelist() for j in jars)
+    status = datalevin_server_status()
+    assert (status == "") == in_jar, status
+    if status:
+        assert status.startswith("not measured") and "datalevin/server.clj" in status

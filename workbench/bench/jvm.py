@@ -18,6 +18,7 @@ initial load, 1,000 entries per transaction, is timed as the ``bulk-load`` op.
 from __future__ import annotations
 
 import importlib.resources
+import os
 import shutil
 import tempfile
 import time
@@ -48,6 +49,7 @@ __all__ = [
     "jvm_query_answers",
     "PLAN_QUERIES",
     "jvm_data",
+    "datalevin_server_status",
 ]
 
 ENGINE = "jvm"
@@ -223,7 +225,8 @@ def run_jvm(
 ) -> pd.DataFrame:
     """Time every op kind inside the JVM for each store: one row per store x op (engine "jvm"),
     percentiles over both timed runs, each run's p50 and their spread, plus the store's
-    consistency/completion read back from disk, file size and durability window."""
+    consistency/completion read back from disk, file size, durability window and the 1-min load
+    average as the store's run began."""
     from workbench.stores.datalevin import bridge as wdl
 
     plan_d = JVM_PLANS[plan] if isinstance(plan, str) else dict(plan)
@@ -248,6 +251,7 @@ def run_jvm(
             bar.set_postfix_str(label)
             folder = root / label.replace("[", "-").replace("]", "")
             folder.mkdir(parents=True, exist_ok=True)
+            load_1m = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
             t0 = time.perf_counter()
             store = _open(label, folder, jdata, dlg)
             load_s = time.perf_counter() - t0
@@ -272,6 +276,7 @@ def run_jvm(
                 "complete_pct": 100.0 * present / total,
                 "file_bytes": _folder_bytes(folder),
                 "load_s": load_s,
+                "load_1m": load_1m,  # the machine's 1-min load average as the store's run began
             }
             for kind in plan_d:
                 runs = result.valAt(c.kw(kind))
@@ -409,3 +414,24 @@ def jvm_query_answers(data: Mapping, label: str, workdir: str | Path) -> dict[st
     with _opened(data, label, workdir) as (store, data, dlg):
         return {name: answer for name, (_runs, answer) in
                 _time_queries(store, data, tiny, dlg).items()}  # fmt: skip
+
+
+def datalevin_server_status() -> str:
+    """Whether the multi-process architecture (Datalevin's client/server mode, its server started
+    from the runtime jar) can be measured here: "" if the JVM's class path has the server, else
+    why not. The datalevin package's runtime jar is built without datalevin.server (Datalevin's
+    build.clj excludes datalevin/server and its HA dependencies from it)."""
+    import jpype
+
+    from workbench.stores.datalevin import bridge as wdl
+
+    wdl.start_jvm()
+    loader = jpype.JClass("clojure.lang.RT").baseLoader()
+    names = ("datalevin/server.clj", "datalevin/server__init.class")
+    if any(loader.getResource(n) is not None for n in names):
+        return ""
+    return (
+        "not measured: the Datalevin runtime on the JVM's class path (the datalevin package's "
+        f"jar) has no datalevin.server (neither {' nor '.join(names)}), so no server can be "
+        "started from it; the client/server mode needs Datalevin's full jar or its dtlv binary"
+    )

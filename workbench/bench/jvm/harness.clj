@@ -240,3 +240,165 @@
     [(count (filter (fn [[k v]] (= (nan-free v) (nan-free (get p k ::missing)))) data))
      (count (filter #(contains? p %) (keys data)))
      (count data)]))
+
+;; ================================================================================================
+;; Published-figure decomposition (issue 14 item 5). Owner: the sanity table (bench/sanity.py).
+;; The published figures come from Datalevin's benchmarks/write-bench: per KV pair an 8-byte long
+;; key (type :id) and a 36-character random UUID string (type :string, no nippy); per Datalog
+;; entity {:k long :v uuid-string} under {:k long, :v string}; an empty store with the default
+;; flags; sync transact-kv / transact!. Each step below times one condition, warm (an untimed
+;; warm-up of the same calls first), in a fresh store of its own, so the gap between our figures
+;; and the published ones splits into measured factors (machine, data shape, warm-up).
+;; Returns {:ns long[] per timed call, :batch entries per call, plus per-step facts}.
+
+(defn- batch-series
+  "Untimed warm-up (run (prep i)) for i = 0.. (up to warmup calls within warmup-ms, at least one),
+  then timed (run (prep i)) up to n calls within budget-ms (at least 3): ns per timed run (prep,
+  which builds the call's input, is not timed)."
+  ^longs [prep run {:keys [n budget-ms warmup warmup-ms]}]
+  (let [n (long n)
+        out (long-array n)
+        wdead (+ (System/nanoTime) (* 1000000 (long warmup-ms)))
+        w (long (loop [i 0]
+                  (if (and (< i (long warmup)) (or (< i 1) (< (System/nanoTime) wdead)))
+                    (do (run (prep i)) (recur (inc i)))
+                    i)))
+        deadline (+ (System/nanoTime) (* 1000000 (long budget-ms)))
+        ^objects sink sink]
+    (loop [j 0]
+      (if (and (< j n) (or (< j 3) (< (System/nanoTime) deadline)))
+        (let [x (prep (+ w j))
+              t0 (System/nanoTime)
+              r (run x)
+              t1 (System/nanoTime)]
+          (aset sink 0 r)
+          (aset out j (- t1 t0))
+          (recur (inc j)))
+        (Arrays/copyOf out (int j))))))
+
+(defn- uuid-text ^String [] (str (java.util.UUID/randomUUID)))
+
+(defn- round-prefix
+  "r000012.: a prefix that sorts round i's keys after round i-1's, so that each batch adds a new
+  key range like the store's first load into an empty store (and like the published benchmark's
+  increasing ids), rather than interleaving with every earlier round's keys in the B-tree."
+  ^String [^long i]
+  (format "r%06d." i))
+
+(defn- fresh-key
+  "Keyword k made unique for round i (same shape, 8 characters longer)."
+  [k ^long i]
+  (keyword (str (round-prefix i) (namespace k)) (name k)))
+
+(defn- fresh-entity
+  "Entity ent (and its component records) with every unique attribute's string made unique for
+  round i, so that round i's transaction adds new entities instead of upserting round 0's."
+  [ent uniq ^long i]
+  (let [pre (round-prefix i)]
+    (walk/postwalk (fn [x]
+                     (if (map? x)
+                       (reduce (fn [m a] (let [v (get m a)] (if (string? v) (assoc m a (str pre v)) m)))
+                               x uniq)
+                       x))
+                   ent)))
+
+(defn- chunks
+  "The collection in chunks of 1000 as vectors (one chunk per batch, cycled); a last, shorter
+  chunk is dropped when there is a full one (every batch the same size), else the one chunk."
+  [coll]
+  (let [cs (mapv vec (partition-all 1000 coll))]
+    (if (and (> (count cs) 1) (< (count (peek cs)) 1000)) (pop cs) cs)))
+
+(defn- serialize-fn []
+  ;; Datalevin's own :data encoding (nippy; bits/serialize gives the bytes put-data writes)
+  (requiring-resolve 'datalevin.bits/serialize))
+
+(defn- kv-steps
+  [^String dir data step plan]
+  (let [kv (d/open-kv dir)]
+    (try
+      (d/open-dbi kv "bench")
+      (assoc
+       (case step
+        :kv-one-published
+        {:batch 1
+         :ns (batch-series (fn [^long i] [[:put (* 2 i) (uuid-text)]])
+                           #(d/transact-kv kv "bench" % :id :string) plan)}
+        :kv-batch-published
+        {:batch 1000
+         :ns (batch-series (fn [^long i] (let [base (* 1000 i)]
+                                           (mapv (fn [^long j] [:put (* 2 (+ base j)) (uuid-text)])
+                                                 (range 1000))))
+                           #(d/transact-kv kv "bench" % :id :string) plan)}
+        :kv-batch-ours
+        (let [cs (chunks data)
+              ser (serialize-fn)
+              vs (map val data)]
+          {:batch (count (first cs))
+           :value-bytes (/ (double (reduce + (map #(alength ^bytes (ser %)) vs))) (count data))
+           :ns (batch-series (fn [^long i] (mapv (fn [[k v]] [:put (fresh-key k i) v])
+                                                 (nth cs (mod i (count cs)))))
+                             #(d/transact-kv kv "bench" % :keyword :data) plan)}))
+       :stored (d/entries kv "bench"))
+      (finally (d/close-kv kv)))))
+
+(defn- datalog-steps
+  [^String dir entities schema step plan]
+  (let [pub-schema {:k {:db/valueType :db.type/long} :v {:db/valueType :db.type/string}}
+        ents (vec (vals entities))
+        conn (d/get-conn dir (if (= step :datalog-ours) schema pub-schema))]
+    (try
+      (let [cs (chunks ents)
+            uniq (set (for [[a props] schema :when (:db/unique props)] a))
+            [prep batch] (case step
+                           :datalog-published
+                           [(fn [^long i] (let [base (* 1000 i)]
+                                            (mapv (fn [^long j] {:k (+ base j) :v (uuid-text)})
+                                                  (range 1000))))
+                            1000]
+                           :datalog-blob
+                           [(fn [^long i] (let [c (nth cs (mod i (count cs))) base (* 1000 i)]
+                                            (vec (map-indexed (fn [^long j e]
+                                                                {:k (+ base j) :v (:memory/value e)})
+                                                              c))))
+                            (count (first cs))]
+                           :datalog-ours
+                           [(fn [^long i] (mapv #(fresh-entity % uniq i) (nth cs (mod i (count cs)))))
+                            (count (first cs))])
+            ns (batch-series prep #(d/transact! conn %) plan)
+            db (d/db conn)
+            entities-in (d/count-datoms db nil (if (= step :datalog-ours) :workbench/key :k) nil)]
+        {:batch batch
+         :ns ns
+         :stored entities-in
+         :datoms-per-entity (/ (double (d/count-datoms db nil nil nil)) (max 1 entities-in))
+         :value-bytes (/ (double (reduce + (map #(count (.getBytes (str (:memory/value %)) "UTF-8"))
+                                                ents)))
+                         (max 1 (count ents)))})
+      (finally (d/close conn)))))
+
+(defn decompose-step
+  "Time one decomposition step in its own fresh store under dir (see the section comment); plan =
+  {:n :budget-ms :warmup :warmup-ms}. data: {keyword value} (KV); entities/schema: the Datalog
+  store's input. Steps: :fsync, :nippy, :kv-one-published, :kv-batch-published, :kv-batch-ours,
+  :datalog-published, :datalog-blob, :datalog-ours."
+  [^String dir data entities schema step plan]
+  (case step
+    :fsync ;; one 4 KB overwrite + FileChannel.force(false) (fdatasync), as an LMDB page sync
+    (let [f (File. dir "fsync.bin")
+          buf (java.nio.ByteBuffer/allocate 4096)]
+      (.mkdirs (File. dir))
+      (with-open [raf (java.io.RandomAccessFile. f "rw")]
+        (let [ch (.getChannel raf)]
+          {:batch 1
+           :ns (batch-series (fn [_] nil)
+                             (fn [_] (.clear buf) (.write ch buf 0) (.force ch false)) plan)})))
+    :nippy ;; Datalevin's :data encoding of our values alone, 1000 per call
+    (let [ser (serialize-fn)
+          cs (chunks (map val data))]
+      {:batch (count (first cs))
+       :ns (batch-series (fn [^long i] (nth cs (mod i (count cs))))
+                         (fn [vs] (reduce (fn [^long acc v] (+ acc (alength ^bytes (ser v)))) 0 vs))
+                         plan)})
+    (:kv-one-published :kv-batch-published :kv-batch-ours) (kv-steps dir data step plan)
+    (:datalog-published :datalog-blob :datalog-ours) (datalog-steps dir entities schema step plan)))
