@@ -37,7 +37,7 @@ def test_jvm_engine_samples_two_timed_runs_after_discarded_warmup(dl, tmp_path) 
             load = rows[rows["op"] == "bulk-load"].iloc[0]
             assert load["per_s"] > 0 and load["batch"] == 1000
         want = {op: 2 * n for op, (n, *_) in TINY.items() if op != "query"}
-        if store.startswith("datalevin-datalog"):  # the plan's four queries, two timed runs each
+        if store == "datalevin-datalog[default]":  # the plan's four queries, two timed runs each
             want |= {f"query:{q}": 2 * TINY["query"][0] for q in PLAN_QUERIES}
         # two timed runs of n; the warm-up calls are not among the samples
         assert counts == want, (store, counts)

@@ -169,13 +169,15 @@
       :startup (fn ^Object [^long _] (startup-f)))))
 
 (defn- time-op
-  "Run f on slots 0.. until n samples or budget-ns has passed (at least 3): ns per call."
-  ^longs [^clojure.lang.IFn$LO f ^long slots ^long n ^long budget-ns]
-  (let [out (long-array n)
+  "Run f on slots 0.. until n samples or budget-ns has passed (at least min-n): ns per call."
+  ^longs [^clojure.lang.IFn$LO f slots n budget-ns min-n]
+  ;; primitive locals (a fn with primitive args takes at most 4): no boxing in the timed call
+  (let [slots (long slots) n (long n) budget-ns (long budget-ns) min-n (long min-n)
+        out (long-array n)
         deadline (+ (System/nanoTime) budget-ns)
         ^objects sink sink]
     (loop [i 0]
-      (if (and (< i n) (or (< i 3) (< (System/nanoTime) deadline)))
+      (if (and (< i n) (or (< i min-n) (< (System/nanoTime) deadline)))
         (let [t0 (System/nanoTime)
               r (.invokePrim f (rem i slots))
               t1 (System/nanoTime)]
@@ -207,14 +209,15 @@
       (doseq [k kinds]
         (settle! store)
         (let [{:keys [warmup warmup-ms]} (plan k)]
-          (time-op (fns k) slots (long warmup) (long (* 1000000 warmup-ms)))))
+          ;; one warm-up call may be enough: a whole-file write at 100k entries takes seconds
+          (time-op (fns k) slots (long warmup) (long (* 1000000 warmup-ms)) 1)))
       ;; run r of every kind before run r+1 of any: the spread compares two passes over all ops
       (let [per-run (vec (for [_ (range runs)]
                            (into {} (map (fn [k]
                                            (settle! store)
                                            (let [{:keys [n budget-ms]} (plan k)]
                                              [k (time-op (fns k) slots (long n)
-                                                         (long (* 1000000 budget-ms)))])))
+                                                         (long (* 1000000 budget-ms)) 3)])))
                                  kinds)))]
         (into {} (map (fn [k] [k (mapv #(get % k) per-run)])) kinds)))))
 
