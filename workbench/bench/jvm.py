@@ -422,9 +422,9 @@ def jvm_query_answers(data: Mapping, label: str, workdir: str | Path) -> dict[st
 # The migration rehearsal's own op sequence replayed inside the JVM (harness.clj `replay`).
 
 REPLAY_KINDS = ("get", "save", "delete", "update")
-#: warm-up gets (the get path's JIT steady state, see JVM_PLANS), then warm-up ops of the whole
-#: sequence within warm-up ms, and the timed pass's budget (ms): it covers every op unless a store
-#: is slower than budget / ops (the durable EDN save of a large file).
+#: warm-up gets (the get path's JIT steady state, see JVM_PLANS) within warm-up ms, then warm-up
+#: ops of the whole sequence within warm-up ms again, and the timed pass's budget (ms): it covers
+#: every op unless a store is slower than budget / ops (the durable EDN save of a large file).
 REPLAY_PLANS: dict[str, dict[str, int]] = {
     "quick": {"warmup-gets": 100_000, "warmup": 20_000, "warmup-ms": 3_000, "budget-ms": 10_000},
     "full": {"warmup-gets": 300_000, "warmup": 100_000, "warmup-ms": 10_000, "budget-ms": 60_000},
@@ -449,10 +449,18 @@ def _replay_datalog(label: str) -> bool:
 
 
 @dataclass
+class _AppKeys:
+    """What harness.clj's app-keyed needs: {key text} and [[key value entity] ...]."""
+
+    texts: Any
+    entities: Any
+
+
+@dataclass
 class Replay:
-    """One store's replay: per op timed its kind and ns, and (when asked, as workbench.edn values;
-    None for a cached Datalog store, whose atom holds entities) what it answered (gets; None for
-    the other ops); the empty op's ns (as many) and the store's bytes on disk afterwards."""
+    """One store's replay: per op timed its kind and ns, and (when asked, as workbench.edn values)
+    what it answered (gets; None for the other ops); the empty op's ns (as many) and the store's
+    bytes on disk afterwards."""
 
     label: str
     kinds: list[str]
@@ -462,7 +470,9 @@ class Replay:
     file_bytes: int
 
 
-def _open_replay(label: str, folder: Path, jdata: Any, dlg: _Datalog | None) -> Any:
+def _open_replay(
+    label: str, folder: Path, jdata: Any, dlg: _Datalog | None, keys: _AppKeys | None
+) -> Any:
     from workbench.stores.datalevin import bridge as wdl
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -473,7 +483,8 @@ def _open_replay(label: str, folder: Path, jdata: Any, dlg: _Datalog | None) -> 
     inner = _var("datalog-cacheable").invoke(
         _open("datalevin-datalog[default]", folder, jdata, dlg)
     )
-    return _var("cached").invoke(inner, dlg.entities, wdl.clj().kw(spec.kind))
+    inner = _var("app-keyed").invoke(inner, keys.texts, keys.entities)
+    return _var("cached").invoke(inner, jdata, wdl.clj().kw(spec.kind))  # the atom: app values
 
 
 def _convertible(value: Any) -> bool:
@@ -513,6 +524,8 @@ def replay_jvm(
     data = {k: v for k, v in jvm_data(data)[0].items() if _convertible(v)}
     dlg = _datalog_input(data) if any(_replay_datalog(s) for s in stores) else None
     kept, kinds, kv_ops, dl_ops = [], [], [], []
+    texts: dict[Any, Any] = {}
+    entities: list[Any] = []
     for i, (kind, key, value) in enumerate(ops):
         if kind == "save" and value is None:
             kind = "delete"
@@ -523,6 +536,9 @@ def replay_jvm(
             if dlg is not None:
                 ent = entity_of(dlg.mapping, key, value) if kind in ("save", "update") else None
                 dl = [c.kw(kind), c.JString(key_text(key)), wdl.to_clj(ent)]
+                if ent is not None:
+                    entities.append(c.PersistentVector.create(c.ObjectArray([kv[1], kv[2], dl[2]])))
+                texts[kv[1]] = dl[1]
         except (wdl.Unstorable, KeyTooLongError):
             continue
         kept.append(i)
@@ -531,6 +547,10 @@ def replay_jvm(
         if dlg is not None:
             dl_ops.append(c.PersistentVector.create(c.ObjectArray(dl)))
     jdata = wdl.to_clj(data)
+    keys = None
+    if dlg is not None:
+        texts.update((wdl.to_clj(k), c.JString(t)) for k, t in dlg.texts.items())
+        keys = _AppKeys(_jmap(c, texts), c.PersistentVector.create(c.ObjectArray(entities)))
     jplan = c.read("{" + " ".join(f":{k} {'nil' if v is None else int(v)}"
                                   for k, v in plan_d.items()) + "}")  # fmt: skip
     replay, close = _var("replay"), c.kw("close")
@@ -541,12 +561,11 @@ def replay_jvm(
                    disable=not progress)  # fmt: skip
         for label in bar:
             bar.set_postfix_str(label)
-            jops = c.PersistentVector.create(
-                c.ObjectArray(dl_ops if _replay_datalog(label) else kv_ops)
-            )
+            by_text = _replay_datalog(label) and label not in REPLAY_CACHED_DATALOG
+            jops = c.PersistentVector.create(c.ObjectArray(dl_ops if by_text else kv_ops))
             name = label.replace("[", "-").replace("]", "").replace("+", "-")
-            warm = _open_replay(label, root / f"{name}-warm", jdata, dlg)
-            store = _open_replay(label, root / name, jdata, dlg)
+            warm = _open_replay(label, root / f"{name}-warm", jdata, dlg, keys)
+            store = _open_replay(label, root / name, jdata, dlg, keys)
             try:
                 res = replay.invoke(store, warm, jops, jplan)  # closes warm once warm
             except Exception:
@@ -557,7 +576,7 @@ def replay_jvm(
                 store.valAt(close).invoke()
             ns = _samples(res.valAt(c.kw("ns")))
             got = None
-            if answers and label not in REPLAY_CACHED_DATALOG:
+            if answers:
                 got = [wdl.to_edn(x) for x in res.valAt(c.kw("answers"))]
             out[label] = Replay(label, kinds[: len(ns)], ns, _samples(res.valAt(c.kw("noop-ns"))),
                                 got, _folder_bytes(root / name))  # fmt: skip
@@ -565,6 +584,13 @@ def replay_jvm(
         if not workdir:
             shutil.rmtree(root, ignore_errors=True)
     return out, kept
+
+
+def _jmap(c: Any, d: dict) -> Any:
+    arr = c.ObjectArray(2 * len(d))
+    for i, (k, x) in enumerate(d.items()):
+        arr[2 * i], arr[2 * i + 1] = k, x
+    return c.PersistentHashMap.create(arr)
 
 
 def replay_frame(replays: Mapping[str, Replay], entries: int) -> pd.DataFrame:

@@ -273,9 +273,9 @@
   "Time each op of `ops` (a vector of [kind key value]; see replay-op) on store, in order, with
   System/nanoTime. First an untimed warm-up on warm-store (a second store of the same kind loaded
   with the same data, so the timed store starts from the state the trace started from; nil = warm
-  up on store itself; closed once warm): first :warmup-gets of its gets (the get path needs ~10^5
-  calls to reach the JIT's steady state), then the sequence from its start, over and over, up to
-  :warmup ops within :warmup-ms. The timed pass stops early only past :budget-ms (nil = none).
+  up on store itself; closed once warm): first up to :warmup-gets of its gets within :warmup-ms
+  (the get path needs ~10^5 calls to reach the JIT's steady state), then the sequence from its
+  start, over and over, up to :warmup ops within another :warmup-ms. The timed pass stops early only past :budget-ms (nil = none).
   Returns {:ns long[]
   (one per op timed), :answers Object[] (what each :get answered, nil for the other ops),
   :noop-ns long[] (an empty op through the same call, as many: the harness's resolution)}."
@@ -288,8 +288,11 @@
         warm (replay-op warm-on)
         f (replay-op store)
         nothing (fn [_] nil)]
-    (when (pos? g)
-      (dotimes [i (long warmup-gets)] (warm (aget gets (rem i g)))))
+    (let [gets-deadline (+ (System/nanoTime) (* 1000000 (long warmup-ms)))]
+      (loop [i 0]
+        (when (and (pos? g) (< i (long warmup-gets)) (< (System/nanoTime) gets-deadline))
+          (warm (aget gets (rem i g)))
+          (recur (inc i)))))
     (let [warm-deadline (+ (System/nanoTime) (* 1000000 (long warmup-ms)))]
       (loop [i 0]
         (when (and (pos? n) (< i (long warmup)) (< (System/nanoTime) warm-deadline))
@@ -323,3 +326,20 @@
       {:ns (Arrays/copyOf out (int timed))
        :answers (Arrays/copyOf answers (int timed))
        :noop-ns (Arrays/copyOf noop (int timed))})))
+
+(defn app-keyed
+  "A store addressed by key text and entity (the Datalog store) made addressable like the app's
+  atom, by key and value, so `cached` can front it holding the app's values: texts {key text};
+  entities [[key value entity] ...] for every value the replay writes (built in Python by the
+  store's mapping; a function of key and value, looked up by equality, NaN-proof)."
+  [store texts entities]
+  (let [text (fn [k] (get texts k))
+        by-kv (into {} (map (fn [[k v e]] [(nan-free [k v]) e])) entities)
+        ent (fn [k v] (get by-kv (nan-free [k v])))]
+    (assoc store
+           :get (fn [k] ((:get store) (text k)))
+           :save (fn [k v] ((:save store) (text k) (ent k v)))
+           :delete (fn [k] ((:delete store) (text k)))
+           :write-batch (fn [ops] ((:write-batch store)
+                                   (mapv (fn [[op k v]] [op (text k) (when (= op :save) (ent k v))])
+                                         ops))))))
