@@ -210,7 +210,8 @@ def report_markdown(res: RehearsalResult, png_name: str | None = None) -> str:
     if res.context.get("edn_durable_save_ms"):
         c = res.context
         out += [
-            f"For context: a *durable* EDN save (the whole-file rewrite) took "
+            f"For context, timed in {res.context.get('latency_stack', 'Python')}: "
+            f"a *durable* EDN save (the whole-file rewrite) took "
             f"{c['edn_durable_save_ms']:.1f} ms; the slowest phase's median save "
             f"took {c.get('new_store_save_ms_worst_phase', 0):.2f} ms "
             f"(x{c.get('ratio_vs_durable_edn_save', 0):.3f} of the durable EDN save).",
@@ -327,7 +328,8 @@ def _jvm_section(res: RehearsalResult, jvm: dict[str, Any]) -> list[str]:
         if win["policy"] == "write-behind":
             out += [
                 f"Window of loss (write-behind): a save returns before it is on disk; the queue is "
-                f"written every {win['configured_ms']:g} ms, and in this rehearsal queued writes "
+                f"written every {win['configured_ms']:g} ms, and in this rehearsal (the Python "
+                f"wrapper, writing through the bridge) queued writes "
                 f"waited up to {win['max_pending_ms']:g} ms ({win['max_pending_writes']} at most "
                 f"at once, {win['batches']:,} batches): a crash loses them, as today's debounce.",
                 "",

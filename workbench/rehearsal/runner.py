@@ -474,7 +474,8 @@ def _metrics(
     for m in latency:
         if m["metric"].startswith("durability window") and "max_pending_ms" in window:
             m["measured"] += (
-                f"; rehearsal's write-behind cache: queued writes waited up to "
+                f"; the rehearsal's write-behind cache (Python, through the bridge): queued "
+                f"writes waited up to "
                 f"{window['max_pending_ms']:g} ms ({window['max_pending_writes']} at most at once)"
             )
     rows = [
