@@ -56,6 +56,11 @@ def test_rehearse_kv_all_phases_consistent_and_input_untouched(sample, tmp_path)
     assert "## Success metrics" in md and "read latency" in md
     data = json.loads(Path(res.files["json"]).read_text())
     assert data["mapping"] == "kv" and len(data["metrics"]) == 4
+    # the latency metrics say which stack timed them: Python against the Python EDN emulation
+    for m in data["metrics"]:
+        if "latency" in m["metric"]:
+            assert m["stack"].startswith("Python, py-lmdb"), m
+            assert f"| {m['stack']} |" in md
     assert Path(res.files["png"]).stat().st_size > 1000
 
 
@@ -148,9 +153,99 @@ def test_cli_rehearse(sample, tmp_path, capsys):
     assert (tmp_path / "rehearsal.md").exists() and (tmp_path / "rehearsal-lmdb-kv.json").exists()
 
 
+def test_cached_store_write_behind_queues_until_flushed_and_measures_its_window(tmp_path):
+    from workbench.rehearsal.cached import CachedStore
+    from workbench.stores.lmdb_kv import LmdbKvStore
+
+    inner = LmdbKvStore(tmp_path / "db")
+    inner.put(K(":a"), 1)
+    cache = CachedStore(inner, "write-behind", interval=3600)  # no background batch in the test
+    assert cache.get(K(":a")) == 1  # loaded from the store
+    cache.put(K(":b"), {K(":x"): None})
+    assert cache.delete(K(":a"))
+    assert cache.get(K(":b")) == {K(":x"): None} and K(":a") not in cache
+    assert K(":b") not in inner and inner.get(K(":a")) == 1  # acknowledged, not yet written
+    store = cache.persisted()  # the queue is written in one batch
+    assert store is inner and inner.get(K(":b")) == {K(":x"): None} and K(":a") not in inner
+    window = cache.window()
+    assert window["max_pending_writes"] == 2 and window["max_pending_ms"] > 0
+    assert window["batches"] == 1 and window["configured_ms"] == 3_600_000
+    through = CachedStore(inner, "write-through")
+    through.put(K(":c"), 3)
+    assert inner.get(K(":c")) == 3 and through.window()["configured_ms"] == 0.0
+    cache.close()  # closes inner too
+    with pytest.raises(ValueError, match="policy"):
+        CachedStore(LmdbKvStore(tmp_path / "db2"), "write-around")
+
+
+TINY_REPLAY = {"warmup-gets": 50, "warmup": 20, "warmup-ms": 60_000, "budget-ms": None}
+
+
+@pytest.mark.datalevin
+def test_jvm_replay_times_each_op_and_answers_like_the_python_store(dl, tmp_path):
+    """Every replayable op of the sequence is timed once, in order, on every JVM store; what the
+    gets answer equals what the Python store answers to the same sequence."""
+    from workbench.bench.jvm import jvm_data, replay_frame, replay_jvm
+    from workbench.memory.generate import generate_memory
+    from workbench.stores.lmdb_kv import LmdbKvStore
+
+    data, _ = jvm_data(generate_memory(entries=80, seed=5).value)
+    keys = list(data)
+    new = K(":trace/new")
+    ops = [
+        ("get", keys[0], None),
+        ("save", keys[1], {K(":v"): 1, K(":tags"): frozenset({"a"})}),
+        ("get", keys[1], None),
+        ("get", new, None),  # missing
+        ("save", new, edn.Vector((1, 2.5, "x"))),
+        ("get", new, None),
+        ("update", keys[2], {K(":trace/updates"): 1}),
+        ("get", keys[2], None),
+        ("delete", keys[3], None),
+        ("get", keys[3], None),
+        ("save", keys[4], None),  # nil: replayed as a delete
+        ("get", keys[4], None),
+        ("save", keys[5], False),
+        ("get", keys[5], None),
+        ("search", None, "session"),  # left out: no JVM op
+        ("get", "a string key", None),  # left out: not a keyword
+    ]
+    py = LmdbKvStore(tmp_path / "py")
+    py.put_many(data)
+    expected = []
+    for kind, key, value in ops[:-2]:
+        if kind == "get":
+            expected.append(py.get(key, None))
+        elif kind in ("save", "update"):
+            py.put(key, value)
+        else:
+            py.delete(key)
+    py.close()
+    stores = ["edn-app", "edn-app[durable]", "datalevin-kv[default]",
+              "datalevin-datalog[default]", "cached-write-behind[default]",
+              "cached-write-through[default]+datalog"]  # fmt: skip
+    replays, kept = replay_jvm(
+        data, ops, stores, plan=TINY_REPLAY, answers=True, workdir=tmp_path / "jvm", progress=False
+    )
+    assert kept == list(range(len(ops) - 2))
+    want_kinds = [k if v is not None or k != "save" else "delete" for k, _key, v in ops[:-2]]
+    for label in stores:
+        r = replays[label]
+        assert r.kinds == want_kinds and len(r.ns) == len(kept) == len(r.noop_ns), label
+        assert all(ns > 0 for ns in r.ns) and r.file_bytes > 0, label
+        got = [a for a, kind in zip(r.answers, r.kinds, strict=True) if kind == "get"]
+        assert len(got) == len(expected)
+        for a, b in zip(got, expected, strict=True):
+            assert edn.identical(a, b), (label, a, b)
+    frame = replay_frame(replays, entries=len(data))
+    counts = frame[frame["store"] == "edn-app"].set_index("op")["n"].to_dict()
+    assert counts == {"noop": len(kept), "get": 8, "save": 3, "update": 1, "delete": 2}
+
+
 @pytest.mark.datalevin
 def test_rehearse_into_datalevin_kv(dl, tmp_path):
-    """The target is pluggable by name: the same four phases into Datalevin's key-value shape."""
+    """The target is pluggable by name: the same four phases into Datalevin's key-value shape;
+    its latency metrics come from the JVM replay of the trace, both baselines, labelled."""
     from support import DATA_SAMPLES
 
     res = rehearse(
@@ -160,7 +255,54 @@ def test_rehearse_into_datalevin_kv(dl, tmp_path):
         mapping="kv",
         ops_per_phase=30,
         progress=False,
+        jvm_plan=TINY_REPLAY,
     )
     assert _metric(res, "data consistency")["value"] == 100.0, res.discrepancies[:3]
     assert _metric(res, "completion")["value"] == 100.0
     assert res.phases[-1].validation["export_consistency"] == 100.0
+    _assert_jvm_metrics(res, "datalevin-kv[default]")
+
+
+def _assert_jvm_metrics(res, label):
+    jvm = res.context["jvm"]
+    assert jvm["label"] == label and not res.errors
+    assert set(jvm["ops_timed"].values()) == {jvm["ops_replayed"]} and jvm["ops_replayed"] > 50
+    assert set(jvm["answers_differing"].values()) == {0}, jvm["answers_differing"]
+    data = json.loads(Path(res.files["json"]).read_text())
+    md = Path(res.files["md"]).read_text()
+    latency = [m for m in data["metrics"] if "latency" in m["metric"]]
+    assert {m["metric"] for m in latency} == {
+        f"{w} latency ({b} baseline)" for w in ("read", "write") for b in ("in-memory", "durable")
+    }
+    for m in latency:
+        assert m["stack"].startswith("JVM, System/nanoTime") and m["plan"] is True, m
+        assert f"| {m['stack']} |" in md
+        assert m["value"] > 0
+    assert "## Latency inside the JVM" in md and label in md
+    assert res.context["latency_stack"].startswith("Python bridge (JPype)")
+
+
+@pytest.mark.datalevin
+def test_rehearse_cached_write_behind_passes_consistency_and_shows_its_window(dl, tmp_path):
+    from support import DATA_SAMPLES
+
+    res = rehearse(
+        DATA_SAMPLES / "memory-small.edn",
+        tmp_path,
+        target="cached-write-behind",
+        mapping="kv",
+        ops_per_phase=30,
+        progress=False,
+        jvm_plan=TINY_REPLAY,
+    )
+    assert _metric(res, "data consistency")["value"] == 100.0, res.discrepancies[:3]
+    assert _metric(res, "completion")["value"] == 100.0
+    _assert_jvm_metrics(res, "cached-write-behind[default]")
+    window = res.context["window_of_loss"]
+    assert window["policy"] == "write-behind" and window["max_pending_ms"] > 0
+    rows = {m["metric"]: m for m in res.metrics}
+    assert rows["durability window (in-memory baseline)"]["pass"]  # today's 100 ms debounce
+    assert not rows["durability window (durable baseline)"]["pass"]  # not on disk on return
+    assert not rows["durability window (durable baseline)"]["plan"]
+    md = Path(res.files["md"]).read_text()
+    assert "Window of loss (write-behind)" in md and f"{window['max_pending_ms']:g} ms" in md

@@ -65,33 +65,45 @@ class _AppFacade:
     def __init__(self, player: TracePlayer, phase: str):
         self.player, self.phase = player, phase
 
-    def _timed(self, op: str, fn: Callable[[], Any]) -> Any:
+    def _timed(self, op: str, key: Any, value: Any, fn: Callable[[], Any]) -> Any:
         t = time.perf_counter()
+        answer, played = None, op
         try:
-            return fn()
+            answer = fn()
+            return answer
         except Exception as exc:  # noqa: BLE001 - an app-visible error is a finding
             self.player.errors.append(f"{self.phase} {op}: {type(exc).__name__}: {exc}")
+            played = f"{op} (failed)"
             return None
         finally:
             self.player.samples.append(
                 (t - self.player.t0, self.phase, op, (time.perf_counter() - t) * 1000)
             )
+            self.player.recorded.append(
+                (self.phase, played, key, value, answer if op == "get_value" else None)
+            )
 
     def get(self, key: Any, default: Any = None) -> Any:
-        return self._timed("get_value", lambda: self.player.ledger.get_value(key, default))
+        return self._timed(
+            "get_value", key, None, lambda: self.player.ledger.get_value(key, default)
+        )
 
     def put(self, key: Any, value: Any) -> None:
-        self._timed("save_value", lambda: self.player.ledger.save_value(key, value))
+        self._timed("save_value", key, value, lambda: self.player.ledger.save_value(key, value))
 
     def delete(self, key: Any) -> bool:
-        return bool(self._timed("delete_value", lambda: self.player.ledger.delete_value(key)))
+        return bool(
+            self._timed("delete_value", key, None, lambda: self.player.ledger.delete_value(key))
+        )
 
     def flush(self) -> None:
         """The app never flushes explicitly (debounced writes); nothing to do."""
 
 
 class TracePlayer:
-    """Plays a mixed trace through a Ledger and records (t, phase, op, latency_ms).
+    """Plays a mixed trace through a Ledger and records (t, phase, op, latency_ms) in `samples`
+    and every op played, in order, as (phase, op, key, value, answer) in `recorded` (value: what a
+    save or update left under the key; answer: what a get returned), for the JVM replay.
 
     Chunks alternate between `workbench.bench.workloads.mixed_trace` (the app's pattern: hot-key reads,
     session saves, learning creation) when that module exists and `simple_trace`, which also
@@ -110,6 +122,7 @@ class TracePlayer:
     ):
         self.ledger, self.trace, self.t0 = ledger, trace, t0
         self.samples: list[tuple[float, str, str, float]] = []
+        self.recorded: list[tuple[str, str, Any, Any, Any]] = []
         self.errors: list[str] = []
         self.seed = seed
         self._turn = 0
@@ -156,13 +169,14 @@ class TracePlayer:
             except StopIteration:
                 break
             t = time.perf_counter()
+            answer, played = None, op
             try:
                 if op == "get_value":
-                    mem.get_value(key)
+                    answer = mem.get_value(key)
                 elif op == "save_value":
                     mem.save_value(key, value)
                 elif op == "update":
-                    mem.update(key, _bump)
+                    value = mem.update(key, _bump)
                 elif op == "delete_value":
                     mem.delete_value(key)
                 elif op == "search":
@@ -171,7 +185,9 @@ class TracePlayer:
                     mem.memory.get_all()
             except Exception as exc:  # noqa: BLE001 - an app-visible error is a finding
                 self.errors.append(f"{phase} {op}: {type(exc).__name__}: {exc}")
+                played = f"{op} (failed)"
             dt = (time.perf_counter() - t) * 1000
             self.samples.append((t - self.t0, phase, op, dt))
+            self.recorded.append((phase, played, key, value, answer))
             done += 1
         return done

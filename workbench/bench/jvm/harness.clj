@@ -405,3 +405,115 @@
                          plan)})
     (:kv-one-published :kv-batch-published :kv-batch-ours) (kv-steps dir data step plan)
     (:datalog-published :datalog-blob :datalog-ours) (datalog-steps dir entities schema step plan)))
+
+;; ================================================================================================
+;; Rehearsal replay (issue 14 item 6; workbench.bench.jvm.replay_jvm): the migration rehearsal's own
+;; op sequence, handed over as EDN data, timed op by op against one store. Keep additions for the
+;; rehearsal in this section.
+;; ================================================================================================
+
+(defn datalog-cacheable
+  "A datalevin-datalog store with the ops the replay and `cached` need besides :get and :save:
+  :delete (retractEntity by lookup ref; nothing when the key is absent), :write-batch (a batch of
+  [op text entity], op :save or :delete, in one transaction) and :load-all ({text value} after a
+  reopen)."
+  [store]
+  (let [conn (:conn store)
+        retraction (fn [text] (let [ref [:workbench/key text]]
+                                (when (d/entid (d/db (conn)) ref) [[:db/retractEntity ref]])))]
+    (assoc store
+           :delete (fn [text] (when-let [tx (retraction text)] (d/transact! (conn) tx)))
+           :write-batch (fn [ops]
+                          (let [tx (into [] (mapcat (fn [[op text ent]]
+                                                      (if (= op :save) [ent] (retraction text))))
+                                         ops)]
+                            (when (seq tx) (d/transact! (conn) tx))))
+           :load-all (fn [] ((:startup store)) (datalog-all (d/db (conn)))))))
+
+(defn- replay-op
+  "The op [kind key value] as one call on store: :get, :save, :delete, or :update (the app's
+  update!: a get, then the save of the new value). Returns what a :get read, else nil."
+  [store]
+  (let [get-f (:get store) save-f (:save store) delete-f (:delete store)]
+    (fn [op]
+      (let [kind (nth op 0) k (nth op 1)]
+        (case kind
+          :get (get-f k)
+          :save (do (save-f k (nth op 2)) nil)
+          :delete (do (delete-f k) nil)
+          :update (do (get-f k) (save-f k (nth op 2)) nil))))))
+
+(defn replay
+  "Time each op of `ops` (a vector of [kind key value]; see replay-op) on store, in order, with
+  System/nanoTime. First an untimed warm-up on warm-store (a second store of the same kind loaded
+  with the same data, so the timed store starts from the state the trace started from; nil = warm
+  up on store itself; closed once warm): first up to :warmup-gets of its gets within :warmup-ms
+  (the get path needs ~10^5 calls to reach the JIT's steady state), then the sequence from its
+  start, over and over, up to :warmup ops within another :warmup-ms. The timed pass stops early only past :budget-ms (nil = none).
+  Returns {:ns long[]
+  (one per op timed), :answers Object[] (what each :get answered, nil for the other ops),
+  :noop-ns long[] (an empty op through the same call, as many: the harness's resolution)}."
+  [store warm-store ops {:keys [warmup-gets warmup warmup-ms budget-ms]}]
+  (let [^objects arr (object-array ops)
+        n (alength arr)
+        ^objects gets (object-array (filter #(= :get (nth % 0)) ops))
+        g (alength gets)
+        warm-on (or warm-store store)
+        warm (replay-op warm-on)
+        f (replay-op store)
+        nothing (fn [_] nil)]
+    (let [gets-deadline (+ (System/nanoTime) (* 1000000 (long warmup-ms)))]
+      (loop [i 0]
+        (when (and (pos? g) (< i (long warmup-gets)) (< (System/nanoTime) gets-deadline))
+          (warm (aget gets (rem i g)))
+          (recur (inc i)))))
+    (let [warm-deadline (+ (System/nanoTime) (* 1000000 (long warmup-ms)))]
+      (loop [i 0]
+        (when (and (pos? n) (< i (long warmup)) (< (System/nanoTime) warm-deadline))
+          (warm (aget arr (rem i n)))
+          (recur (inc i)))))
+    (settle! warm-on)
+    (when warm-store ((:close warm-store)))
+    (settle! store)
+    (let [out (long-array n)
+          answers (object-array n)
+          noop (long-array n)
+          deadline (if budget-ms (+ (System/nanoTime) (* 1000000 (long budget-ms))) Long/MAX_VALUE)
+          timed (loop [i 0]
+                  (if (and (< i n) (or (< i 3) (< (System/nanoTime) deadline)))
+                    (let [op (aget arr i)
+                          t0 (System/nanoTime)
+                          r (f op)
+                          t1 (System/nanoTime)]
+                      (aset answers i r)
+                      (aset out i (- t1 t0))
+                      (recur (inc i)))
+                    i))]
+      (dotimes [i timed]
+        (let [op (aget arr i)
+              t0 (System/nanoTime)
+              r (nothing op)
+              t1 (System/nanoTime)]
+          (aset ^objects sink 0 r)
+          (aset noop i (- t1 t0))))
+      (settle! store)
+      {:ns (Arrays/copyOf out (int timed))
+       :answers (Arrays/copyOf answers (int timed))
+       :noop-ns (Arrays/copyOf noop (int timed))})))
+
+(defn app-keyed
+  "A store addressed by key text and entity (the Datalog store) made addressable like the app's
+  atom, by key and value, so `cached` can front it holding the app's values: texts {key text};
+  entities [[key value entity] ...] for every value the replay writes (built in Python by the
+  store's mapping; a function of key and value, looked up by equality, NaN-proof)."
+  [store texts entities]
+  (let [text (fn [k] (get texts k))
+        by-kv (into {} (map (fn [[k v e]] [(nan-free [k v]) e])) entities)
+        ent (fn [k v] (get by-kv (nan-free [k v])))]
+    (assoc store
+           :get (fn [k] ((:get store) (text k)))
+           :save (fn [k v] ((:save store) (text k) (ent k v)))
+           :delete (fn [k] ((:delete store) (text k)))
+           :write-batch (fn [ops] ((:write-batch store)
+                                   (mapv (fn [[op k v]] [op (text k) (when (= op :save) (ent k v))])
+                                         ops))))))
