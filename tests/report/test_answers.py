@@ -134,3 +134,31 @@ def test_labels_give_words_for_keys() -> None:
     assert unlabelled({"explore": {"entries": 1, "never_heard_of": 2}}) == [
         "explore.never_heard_of"
     ]
+
+
+def test_performance_adds_what_the_jvm_rehearsals_concluded() -> None:
+    def judged(verdict: str, read_ok: bool) -> dict:
+        return {
+            "verdict": verdict,
+            "read latency (in-memory baseline)": {"pass": read_ok, "measured": "x919"},
+            "durability window": {"pass": False, "measured": "100 ms", "plan": False},
+            "discrepancies": 0,
+        }
+
+    bench = {"verdict": {"sentence": "Inside the JVM, X meets all four.", "status": GO}}
+    jvm = {
+        "cached-write-behind": judged("pass", True),
+        "datalevin": judged("fail", False),
+        "window_of_loss": {"cached-write-behind": {"configured_ms": 100}},
+    }
+    findings = copy.deepcopy(FINDINGS) | {"benchmark": bench}
+    findings["rehearsal"]["jvm_rehearsals"] = jvm
+    sentence = by_key(findings)["performance"].sentence
+    assert sentence.startswith("Inside the JVM, X meets all four. Rehearsed on this file's own")
+    assert "cached-write-behind met every plan metric" in sentence
+    assert "datalevin failed read latency (in-memory baseline) x919" in sentence
+    assert "durability window" not in sentence  # context rows are not plan metrics
+    jvm["cached-write-behind"]["verdict"] = "fail"
+    assert "no target met every plan metric" in by_key(findings)["performance"].sentence
+    findings["rehearsal"]["jvm_rehearsals"] = {"skipped": "no JVM"}
+    assert by_key(findings)["performance"].sentence == bench["verdict"]["sentence"]

@@ -562,6 +562,7 @@ def verdicts(results: dict[str, RehearsalResult]) -> dict[str, dict[str, Any]]:
                     "pass": bool(x["pass"]),
                     "measured": x["measured"],
                     "stack": x.get("stack", ""),
+                    "plan": bool(x.get("plan", True)),  # False: context, not a plan metric
                 }
                 for x in r.metrics
             },

@@ -71,16 +71,42 @@ def _pct(value: Any) -> float | None:
     return float(m.group(1)) if m else None
 
 
+def _jvm_rehearsed(c: _Ctx) -> str:
+    """What the rehearsals with Datalevin targets (latency inside the JVM) concluded, or ""."""
+    rehearsed = c.get("rehearsal").get("jvm_rehearsals") or {}
+    judged = {t: v for t, v in rehearsed.items() if isinstance(v, Mapping) and "verdict" in v}
+    if not judged:
+        return ""
+    parts = [", ".join(t for t, v in judged.items() if v["verdict"] == "pass")]
+    parts[0] = (
+        f"{parts[0]} met every plan metric" if parts[0] else "no target met every plan metric"
+    )
+    for t, v in judged.items():
+        failed = [
+            f"{m} {x.get('measured', '')}".strip()
+            for m, x in v.items()
+            if isinstance(x, Mapping) and x.get("plan", True) and x.get("pass") is False
+        ]
+        if v["verdict"] != "pass" and failed:
+            parts.append(f"{t} failed {', '.join(failed[:2])}")
+    return (
+        "Rehearsed on this file's own trace, latency timed inside the JVM: "
+        + "; ".join(parts)
+        + "."
+    )
+
+
 def _performance(c: _Ctx) -> Answer:
     bench = c.get("benchmark")
     verdict = bench.get("verdict")
+    rehearsed = _jvm_rehearsed(c)
     if isinstance(verdict, Mapping) and verdict.get("sentence"):
         status = str(verdict.get("status") or ATTENTION)
         return Answer(
             "performance",
             "",
             status if status in STATUSES else ATTENTION,
-            str(verdict["sentence"]),
+            " ".join(x for x in (str(verdict["sentence"]), rehearsed) if x),
             str(verdict.get("why", "")),
             tuple(c.link("benchmark", "verdict") or c.link("benchmark", "metric")),
             str(verdict.get("next", "")),
@@ -109,6 +135,8 @@ def _performance(c: _Ctx) -> Answer:
         parts[-1] += (
             f", a read x{gets[best]:.3g} the in-memory read (the plan's baseline is a map lookup)."
         )
+    if rehearsed:
+        parts.append(rehearsed)
     return Answer(
         "performance",
         "",
