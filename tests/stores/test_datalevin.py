@@ -356,3 +356,30 @@ def test_bridge_converts_a_value_nested_past_the_recursion_limit(dl):
         deep = edn.Vector((deep,)) if i % 2 else {edn.Keyword(None, "k"): deep}
     back = wdl.to_edn(wdl.to_clj(deep))
     assert edn.identical(back, deep)
+
+
+@pytest.mark.datalevin
+def test_a_process_that_ran_a_clojure_future_exits_promptly(dl):
+    """Clojure's future threads are not daemons: without shutdown-agents at exit the process waits
+    for them to idle out (60 s), and a notebook kernel is then killed (the JVM crashed)."""
+    import subprocess
+    import sys
+    import time
+
+    code = (
+        "from workbench.stores.datalevin import bridge as b\n"
+        "c = b.clj()\n"
+        "c.var('clojure.core', 'eval').invoke(c.var('clojure.core', 'read-string')"
+        ".invoke('(deref (future 1))'))\n"
+        "print('ready', flush=True)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        t0 = time.monotonic()
+        rc = child.wait(timeout=120)
+        waited = time.monotonic() - t0
+    finally:
+        child.kill()
+    assert rc == 0
+    assert waited < 30, f"exit took {waited:.0f} s after the last statement (the pool keeps 60 s)"

@@ -13,6 +13,7 @@ big plain int, keyword vs string) so that `edn.identical(value, back)` holds.
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import os
 import re
@@ -148,9 +149,20 @@ def start_jvm() -> float:
         t1 = time.perf_counter()
         clj = jpype.JClass("clojure.java.api.Clojure")
         clj.var("clojure.core", "require").invoke(clj.read("datalevin.core"))
+        # runs before JPype's own exit handler (atexit is last-in, first-out)
+        atexit.register(_shutdown_agents)
         t2 = time.perf_counter()
         _startup.update(jvm=t1 - t0, runtime=t2 - t1, total=t2 - t0)
         return _startup["total"]
+
+
+def _shutdown_agents() -> None:
+    """Let the process exit: the threads of Clojure's future/agent pools are not daemons and JPype's
+    shutdown waits for them (a notebook kernel hung there until SIGTERM, then the JVM crashed)."""
+    import jpype
+
+    if jpype.isJVMStarted():
+        jpype.JClass("clojure.java.api.Clojure").var("clojure.core", "shutdown-agents").invoke()
 
 
 def startup_report() -> dict[str, float]:
