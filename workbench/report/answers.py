@@ -82,13 +82,13 @@ def _jvm_rehearsed(c: _Ctx) -> str:
         f"{parts[0]} met every plan metric" if parts[0] else "no target met every plan metric"
     )
     for t, v in judged.items():
-        failed = [
-            f"{m} {x.get('measured', '')}".strip()
-            for m, x in v.items()
-            if isinstance(x, Mapping) and x.get("plan", True) and x.get("pass") is False
-        ]
+        failed: dict[str, str] = {}  # metric (either baseline) -> its first ratio
+        for m, x in v.items():
+            if isinstance(x, Mapping) and x.get("plan", True) and x.get("pass") is False:
+                ratio = str(x.get("measured", "")).split(" ", 1)[0]
+                failed.setdefault(re.sub(r"\s*\(.*baseline\)$", "", m), ratio)
         if v["verdict"] != "pass" and failed:
-            parts.append(f"{t} failed {', '.join(failed[:2])}")
+            parts.append(f"{t} failed " + ", ".join(f"{m} ({r})" for m, r in failed.items()))
     return (
         "Rehearsed on this file's own trace, latency timed inside the JVM: "
         + "; ".join(parts)
