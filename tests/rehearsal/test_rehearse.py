@@ -185,7 +185,8 @@ TINY_REPLAY = {"warmup-gets": 50, "warmup": 20, "warmup-ms": 60_000, "budget-ms"
 def test_jvm_replay_times_each_op_and_answers_like_the_python_store(dl, tmp_path):
     """Every replayable op of the sequence is timed once, in order, on every JVM store; what the
     gets answer equals what the Python store answers to the same sequence."""
-    from workbench.bench.jvm import jvm_data, replay_frame, replay_jvm
+    from workbench.bench.jvm import jvm_data
+    from workbench.bench.jvm_replay import replay_frame, replay_jvm
     from workbench.memory.generate import generate_memory
     from workbench.stores.lmdb_kv import LmdbKvStore
 

@@ -2,7 +2,7 @@
 
 With a Datalevin target (``datalevin``, ``cached-write-through``, ``cached-write-behind``) the
 read and write latency metrics come from the JVM: the rehearsal's own trace (every app op it
-played, in order) is replayed by ``workbench.bench.jvm.replay_jvm`` on the app's EDN store
+played, in order) is replayed by ``workbench.bench.jvm_replay.replay_jvm`` on the app's EDN store
 (``edn-app``: atom + debounced spit, and ``edn-app[durable]``) and on the target's architecture,
 and judged against both baselines by ``workbench.bench.verdict.compute_verdict``, the same code as
 the benchmark's verdict. Consistency and completion stay the rehearsal's own (the Python stores
@@ -69,7 +69,7 @@ def jvm_latency(
     """Replay the recorded trace in the JVM on the baselines and the target's architecture and
     judge it: {"label", "metrics" (rehearsal metric rows), "stores" (p50 per op), "verdict"
     (compute_verdict records), "answers_differing", "ops_replayed", "ops_left_out"}."""
-    from workbench.bench.jvm import replay_frame, replay_jvm
+    from workbench.bench.jvm_replay import replay_frame, replay_jvm
     from workbench.bench.verdict import compute_verdict, verdict_records
 
     label = jvm_label(target, mapping)

@@ -407,7 +407,7 @@
     (:datalog-published :datalog-blob :datalog-ours) (datalog-steps dir entities schema step plan)))
 
 ;; ================================================================================================
-;; Rehearsal replay (issue 14 item 6; workbench.bench.jvm.replay_jvm): the migration rehearsal's own
+;; Rehearsal replay (issue 14 item 6; workbench.bench.jvm_replay): the migration rehearsal's own
 ;; op sequence, handed over as EDN data, timed op by op against one store. Keep additions for the
 ;; rehearsal in this section.
 ;; ================================================================================================
