@@ -39,15 +39,23 @@ def _load_pairs(input_path: str | None, entries: int) -> tuple[Any, list[tuple[A
     from workbench.memory.model import load_memory
 
     path = Path(input_path or "data-samples/memory.edn")
+    generated = None
     if input_path is None and not path.exists():  # a given path is never replaced
         from workbench.memory.generate import generate_memory
 
-        tmp = Path(tempfile.mkdtemp(prefix="bench-dl-input-")) / "memory.edn"
+        generated = Path(tempfile.mkdtemp(prefix="bench-dl-input-"))
+        tmp = generated / "memory.edn"
         generate_memory(entries=entries, seed=0).write(tmp)
         path, label = tmp, f"generated memory ({entries} entries; the sample {path} is absent)"
     else:
         label = str(path)
     memory = load_memory(path)
+    if (
+        input_path is None
+        and path.name == "memory.edn"
+        and path.parent.name.startswith("bench-dl-")
+    ):
+        shutil.rmtree(path.parent, ignore_errors=True)  # the generated input is in memory now
     return memory, [(e.key, e.value) for e in memory.entries], label
 
 
