@@ -50,12 +50,8 @@ def _load_pairs(input_path: str | None, entries: int) -> tuple[Any, list[tuple[A
     else:
         label = str(path)
     memory = load_memory(path)
-    if (
-        input_path is None
-        and path.name == "memory.edn"
-        and path.parent.name.startswith("bench-dl-")
-    ):
-        shutil.rmtree(path.parent, ignore_errors=True)  # the generated input is in memory now
+    if generated is not None:
+        shutil.rmtree(generated, ignore_errors=True)  # the generated input is in memory now
     return memory, [(e.key, e.value) for e in memory.entries], label
 
 
