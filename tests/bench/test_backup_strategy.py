@@ -136,15 +136,75 @@ def test_every_method_restores_identical_data_on_datalevin(dl, small) -> None:
         assert r.errors == [], r.method
         assert (r.identical, r.live_differences) == (len(small.entries), 0), r.method
         assert r.bytes > 0 and r.restore_s > 0
+        assert r.app_ops_during >= 0 and r.backup_s_writing > 0
+        # every method's kill column is a measurement: at least one kill, each left old or new
+        assert r.kill_points >= 1 and r.kill_safe, (r.method, r.kill_points, r.kill_note)
     by = {r.method: r for r in rows}
     for name in ("Datalevin copy", "Datalevin copy, compacted", "Datalevin datom dump/load"):
         assert by[name].app_reads.startswith("yes: Datalevin opens it"), by[name].app_reads
+        assert by[name].runs_in.startswith("JVM")
     assert by["Datalevin copy, compacted"].bytes < by["Datalevin copy"].bytes
-    assert by["Datalevin copy"].kill_safe and by["workbench EDN export"].kill_safe
+    # the load of a dump killed half-way, after the load and after the swap (its own JVM each)
+    assert by["Datalevin datom dump/load"].kill_points == 3
     # restore_lmdb swaps the restored folder in with one renameat2 exchange: no kill window left
-    assert by["py-lmdb compacting copy (lmdb-kv)"].kill_safe
     assert by["py-lmdb compacting copy (lmdb-kv)"].app_reads.startswith("no: Datalevin open-kv")
     assert "clojure.edn/read-string" in by["workbench EDN export"].app_reads
+
+
+@pytest.mark.datalevin
+def test_the_kill_test_catches_a_load_that_is_not_staged(dl, small, tmp_path) -> None:
+    """The control: the same load of a dump, written straight into the destination (old state
+    removed first), killed half-way leaves neither the old nor the new state, and the kill test
+    says so (one child JVM)."""
+    from workbench.bench import _backup_jvm as bj
+    from workbench.bench._backup_methods import _dl_load
+    from workbench.bench._backup_restore import stage_dir
+
+    data = {e.key: e.value for e in small.entries}
+    src = bj.JvmSource(data, _mapping(small), tmp_path / "src")
+    try:
+        src.backup("dump", tmp_path / "a.nippy")
+        with src.writing():  # the app's saves land in the second dump
+            src.backup("dump", tmp_path / "b.nippy")
+    finally:
+        src.close()
+    _dl_load(tmp_path / "a.nippy", tmp_path / "old")
+    t = bj.load_dump(stage_dir(tmp_path / "x"), tmp_path / "b.nippy")
+    _dl_load(tmp_path / "b.nippy", tmp_path / "new")
+    new = bj.content_state(tmp_path / "new")
+    assert new not in (None, "unopenable", bj.content_state(tmp_path / "old"))
+    points, survived, note = bb.kill_restore(
+        "load-unstaged", tmp_path / "b.nippy", tmp_path / "old", new, tmp_path / "k",
+        max_points=1, state=bj.content_state, half_s=t / 2, parallel=False,
+    )  # fmt: skip
+    assert (points, survived) == (1, 0), (points, survived, note)
+    assert any(w in note for w in ("neither old nor new", "missing", "not a database")), note
+
+
+def _mapping(memory):
+    from workbench.analysis.schema import get_mapping
+
+    return get_mapping("inferred", memory=memory)
+
+
+def test_the_trace_sample_keeps_every_hot_key_and_bounds_the_rest() -> None:
+    from workbench.bench import _backup_jvm as bj
+    from workbench.bench.workloads import hot_keys
+
+    mem = memory_from_text(generate_memory(entries=3000, seed=1).text)
+    data = {e.key: e.value for e in mem.entries}
+    sample = bj.trace_sample(data)
+    assert set(hot_keys(data)) <= set(sample)
+    assert len(sample) <= len(hot_keys(data)) + bj.TRACE_SAVES + bj.TRACE_CREATES + bj.TRACE_ANY
+    assert len(sample) < len(data)
+    assert all(sample[k] is data[k] for k in sample)
+    assert bj.trace_sample(data) == sample  # seeded: the same sample every run
+    touched = bj.touch({K("a", "b"): 1})
+    assert touched == {K("a", "b"): 1, bj.TOUCHED: bj.TOUCHED_AT}
+    # the consistency check accepts what the JVM trace's save writes, and only that
+    s = next(k for k in sample if isinstance(data[k], dict))
+    assert bb.live_differences({**data, s: bj.touch(data[s])}, data) == 0
+    assert bb.live_differences({**data, s: "torn"}, data) == 1
 
 
 def test_app_writing_on_an_empty_memory_replays_nothing_and_does_not_fail(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from workbench import edn
 from workbench.bench.queries import (
     CACHED,
     EDN,
@@ -17,6 +18,8 @@ from workbench.bench.queries import (
     rank_queries,
     table_rows,
 )
+
+K = edn.Keyword
 
 
 @pytest.fixture(scope="module")
@@ -134,3 +137,59 @@ def test_finding_names_the_top_queries_and_judges_the_run() -> None:
     assert queries_finding(rank_queries(_costs(clean)))["status"] == "go"
     losing = [r for r in HAND_MADE if r[0] == "get"]
     assert queries_finding(rank_queries(_costs(losing)))["status"] == "needs attention"
+
+
+DAY = 86_400_000
+BASE = 1_775_000_000_000
+
+
+def _threads_memory():
+    """20 comment threads (2 comments each; "zed" wrote one comment, in :comments/t7; times one
+    day apart) and 12 learning records with ISO-8601 update times, a day apart."""
+    from workbench.memory.model import memory_from_text
+
+    parts = []
+    for t in range(20):
+        comments = []
+        for c in range(2):
+            author = "zed" if (t, c) == (7, 1) else ("ann", "bob", "cy")[(t + c) % 3]
+            comments.append(
+                f'"c{t}-{c}" {{:comment/id "c{t}-{c}" :comment/author "{author}" '
+                f":comment/created-at {BASE + (2 * t + c) * DAY} :comment/resolved? {str(c == 1).lower()}}}"
+            )
+        parts.append(f":comments/t{t} {{{' '.join(comments)}}}")
+    for i in range(12):
+        day = f"2026-04-{i + 1:02d}T10:00:00Z"
+        parts.append(
+            f':davidwu/l{i} #:learning{{:id "davidwu/l{i}" :title "t{i}" :updated-at "{day}" '
+            f":status :{('active', 'archived')[i % 2]}}}"
+        )
+    return memory_from_text("{" + " ".join(parts) + "}")
+
+
+def test_component_and_time_range_patterns_answer_what_the_data_holds(tmp_path) -> None:
+    from workbench.bench._query_patterns import datalog_of, edn_answer
+
+    mem = _threads_memory()
+    data = {e.key: e.value for e in mem.entries}
+    patterns = {p.kind: p for p in reversed(query_patterns(mem)) if p.source == "data-suggested"}
+    comp = next(p for p in query_patterns(mem) if p.kind == "component")
+    assert (comp.entry_kind, str(comp.attr), comp.value) == ("comments", ":comment/author", "zed")
+    assert edn_answer(comp, data) == [":comments/t7"]
+    assert "component records" in comp.why and "1 of 20 entries" in comp.why
+    ranges = [p for p in query_patterns(mem) if p.kind == "range"]
+    by_attr = {str(p.attr): p for p in ranges}
+    rec = by_attr[":comment/created-at"]
+    # 40 times, the latest 5%: the last two comments, both in the last thread
+    assert (rec.lo, rec.hi) == (BASE + 38 * DAY, BASE + 39 * DAY)
+    assert edn_answer(rec, data) == [":comments/t19"]
+    q, inputs = datalog_of(rec)
+    assert "[?e :memory/records ?r]" in q and inputs[-1] == K(None, "comments")
+    root = by_attr[":learning/updated-at"]  # ISO-8601 text, typed as epoch ms
+    assert root.layout == "root" and edn_answer(root, data) == [":davidwu/l11"]
+    assert "[?e :learning/updated-at ?t]" in datalog_of(root)[0]
+    assert "range" in patterns and "component" in patterns
+    # the LMDB entity store's indexes give the same answers as the map's scan
+    costs = measure_queries(mem, quick=True, datalevin=False, workdir=tmp_path, progress=False)
+    new = costs[costs["pattern"].isin([comp.name, rec.name, root.name])]
+    assert len(new) == 6 and new["equal"].all(), new[["pattern", "store", "rows", "equal"]]

@@ -27,6 +27,11 @@ def test_datalevin_answers_every_pattern_like_the_edn_map(dl, tmp_path) -> None:
         mem, quick=True, datalevin=True, bridge=True, workdir=tmp_path / "work", progress=False
     )
     patterns = set(costs["pattern"])
+    # the data-suggested component-record and time-range queries are among them
+    from workbench.bench.queries import query_patterns
+
+    kinds = {p.kind for p in query_patterns(mem) if p.name in patterns}
+    assert {"lookup", "component", "range"} <= kinds, kinds
     for store in (EDN, LMDB, JVM, CACHED):
         assert set(costs.loc[costs["store"] == store, "pattern"]) == patterns, store
     # the bridge offers every pattern but the attribute lookups (no store method for them)

@@ -10,7 +10,18 @@ import pytest
 from workbench import edn
 from workbench.analysis.schema import Attr, Schema, diff
 from workbench.memory.next_month import CATEGORY, CONFIDENCE, NEW_ATTR, NEW_ID, next_month
-from workbench.migrate.evolve import corrected_apply, evolve, flatten, write_outputs
+from workbench.migrate.evolve import (
+    DETECTED,
+    GIVEN,
+    NOT_GIVEN,
+    ChangeResult,
+    corrected_apply,
+    evolve,
+    flatten,
+    rename_plan,
+    runbook,
+    write_outputs,
+)
 
 K = edn.kw
 
@@ -148,14 +159,70 @@ def test_diff_reads_a_namespace_move_as_a_rename_and_takes_explicit_ones():
         diff(old, new, {K("b/z"): K("b/y")})
 
 
+def test_rename_plan_tells_detected_from_given_renames():
+    old, new, _ = _rename_case()
+    assert rename_plan(old, new) == ({K("a/x"): K("c/x")}, DETECTED, {})
+    # given: exactly those are rehearsed; a detected pair they leave out is reported
+    used, source, left = rename_plan(old, new, {K("b/y"): K("b/z")})
+    assert (used, source, left) == ({K("b/y"): K("b/z")}, GIVEN, {K("a/x"): K("c/x")})
+    assert rename_plan(old, new, {K("a/x"): K("c/x")})[2] == {}
+
+
+def _result(change, attribute, to="", source="", renamed_to=""):
+    return ChangeResult(
+        change=change,
+        attribute=attribute,
+        field="",
+        from_=attribute if change == "renamed" else "db.type/long",
+        to=to,
+        outcome="accepted online",
+        rename_source=source,
+        renamed_to=renamed_to,
+    )
+
+
+def test_runbook_says_which_renames_were_detected_and_which_given():
+    detected = [_result("renamed", ":a/x", ":c/x", DETECTED)]
+    text = runbook({"auto": detected})
+    line = next(x for x in text.splitlines() if x.startswith("Renames:"))
+    assert "`rename_candidates`" in line and "`:a/x` -> `:c/x`" in line
+    assert line.endswith("given with `--rename`: none.")
+    given = [
+        _result("renamed", ":b/y", ":b/z", GIVEN),
+        _result("removed", ":a/x", source=NOT_GIVEN, renamed_to=":c/x"),
+        _result("added", ":c/x", "db.type/string"),
+    ]
+    line = next(x for x in runbook({"given": given}).splitlines() if x.startswith("Renames:"))
+    assert "namespace): none;" in line
+    assert "given with `--rename`: `:b/y` -> `:b/z`" in line
+    assert "remove + add: `:a/x` -> `:c/x`" in line
+    plain = runbook({"none": [_result("added", ":c/x", "db.type/string")]})
+    assert "Renames: detected by `rename_candidates`" in plain and "none; given" in plain
+
+
 @pytest.mark.datalevin
-def test_evolve_renames_with_the_data_kept(dl):
+def test_evolve_renames_with_the_data_kept(dl, tmp_path):
     old, new, ents = _rename_case()
-    by = {r.attribute: r for r in evolve(old, new, ents, renames={K("a/x"): K("c/x")})}
-    x = by[":a/x"]
-    assert x.change == "renamed" and x.outcome == "accepted online"
-    assert x.entities_checked == 5 and x.differences == 0
-    assert by[":b/y"].change == "removed" and by[":b/y"].outcome == "refused -> migrated"
+    results = evolve(old, new, ents, renames={K("b/y"): K("b/z")})
+    by = {r.attribute: r for r in results}
+    y = by[":b/y"]
+    assert y.change == "renamed" and y.outcome == "accepted online" and y.rename_source == GIVEN
+    assert y.entities_checked == 5 and y.differences == 0
+    # the detected :a/x -> :c/x was not given: rehearsed as remove + add, and said so
+    assert by[":a/x"].change == "removed" and by[":a/x"].outcome == "refused -> migrated"
+    assert (by[":a/x"].rename_source, by[":a/x"].renamed_to) == (NOT_GIVEN, ":c/x")
+    auto = evolve(old, new, ents)
+    x = next(r for r in auto if r.change == "renamed")
+    assert (x.attribute, x.rename_source, x.entities_checked) == (":a/x", DETECTED, 5)
     both = evolve(old, new, ents, renames={K("a/x"): K("c/x"), K("b/y"): K("b/z")})
     assert {r.change for r in both} == {"renamed"}
     assert all(r.outcome == "accepted online" and r.entities_checked == 5 for r in both)
+    out = write_outputs({"given": results, "auto": auto}, tmp_path)
+    md = out["md"].read_text()
+    assert "given with `--rename`: `:b/y` -> `:b/z`" in md
+    assert "remove + add: `:a/x` -> `:c/x`" in md
+    assert "namespace): `:a/x` -> `:c/x`; given with `--rename`: none." in md
+    assert {r["rename_source"] for r in out["rows"] if r["change"] == "renamed"} == {
+        GIVEN,
+        DETECTED,
+    }

@@ -1,10 +1,12 @@
 """The backup methods compared by workbench.bench.backup: how each backs up, restores and is read.
 
 Datalevin's own operations (`datalevin.core/copy` with and without compaction, the datom dump
-`datalevin.dump/dump-datalog` and its `load-datalog`) run in this process's JVM through the Python
-bridge (JPype); py-lmdb's compacting copy and the EDN export run in Python. Every restore stages the
-new state beside the destination and swaps it in (see `_backup_restore`), except py-lmdb's, which is
-`workbench.migrate.backup.restore_lmdb` as the rehearsal uses it.
+`datalevin.dump/dump-datalog` and its `load-datalog`) run inside the JVM (bench/jvm/backup.clj,
+timed with System/nanoTime) on the source database the JVM holds (`_backup_jvm.JvmSource`);
+py-lmdb's compacting copy and the EDN export run in Python. Every restore stages the new state
+beside the destination and swaps it in (see `_backup_restore`), except py-lmdb's, which is
+`workbench.migrate.backup.restore_lmdb` as the rehearsal uses it. The restore of a Datalevin
+copy is a file copy in Python; the load of a dump runs in the JVM, then Python swaps it in.
 """
 
 from __future__ import annotations
@@ -17,89 +19,58 @@ from pathlib import Path
 from typing import Any
 
 from workbench import edn
+from workbench.bench import _backup_jvm as bj
 from workbench.bench import _backup_restore as br
 from workbench.migrate import backup as mb
-from workbench.stores.base import Store
 
-BRIDGE = "Datalevin via the Python bridge (JPype)"
-PYTHON = "Python (workbench)"
+JVM = "JVM: Datalevin's API (backup.clj, System/nanoTime)"
+PYTHON = "Python (workbench), reading the JVM's Datalevin source"
 PY_LMDB = "py-lmdb (Python)"
 
 
 @dataclass(frozen=True)
 class Method:
-    """One backup method: which source store it backs up and its four steps."""
+    """One backup method: which source it backs up and its steps."""
 
     name: str
-    source: str  # "datalevin" | "lmdb-kv" | "lmdb-entity": the store it backs up
-    runs_in: str  # where the backup and restore run (bridge / Python)
-    backup: Callable[[Store, Path], Path]  # (live store, destination) -> the backup artifact
+    source: str  # "datalevin" (the JVM's source) | "lmdb-kv" | "lmdb-entity" (Python stores)
+    runs_in: str  # where the backup and restore run
+    # (source, destination, the JVM trace's op counter) -> (artifact, seconds, app ops) measured
+    # in the JVM; (artifact, None, None) when timed in Python
+    backup: Callable[[Any, Path, Any], tuple[Path, float | None, int | None]]
     restore: Callable[[Path, Path], Path]  # (artifact, destination) -> destination
-    kill_restore: str | None  # the kill-test child's restore ("dir", "lmdb", "file"), None: JVM
+    kill_restore: str  # the kill-test child's restore: "dir", "lmdb", "file" or "load" (JVM)
+
+    @property
+    def jvm_source(self) -> bool:
+        """True when the source is the JVM's Datalevin database (the trace runs in the JVM)."""
+        return self.source == "datalevin"
+
+    @property
+    def datalog_folder(self) -> bool:
+        """True when the restored backup is a Datalevin Datalog folder."""
+        return self.jvm_source and self.kill_restore != "file"
 
 
 # ------------------------------------------------------------------------------- Datalevin
 
 
-def _clj() -> Any:
-    from workbench.stores.datalevin import bridge as wdl
-
-    c = wdl.clj()
-    c.attach_thread()
-    return c
-
-
-def _dl_copy(compact: bool) -> Callable[[Store, Path], Path]:
-    def backup(store: Store, dest: Path) -> Path:
-        c = _clj()
-        db = store._impl.db()  # the store's current Datalog db value (no public accessor)
-        c.core("copy", db, c.JString(str(dest)), c.Boolean.TRUE if compact else c.Boolean.FALSE)
-        return dest
+def _dl_backup(kind: str) -> Callable[[Any, Path, Any], tuple[Path, float, int]]:
+    def backup(src: Any, dest: Path, ops: Any = None) -> tuple[Path, float, int]:
+        seconds, n = src.backup(kind, dest, ops)
+        return dest, seconds, n
 
     return backup
 
 
-def _java_io() -> tuple[Any, Any, Any, Any]:
-    import jpype
-
-    J = jpype.JClass
-    return (
-        J("java.io.DataOutputStream"),
-        J("java.io.FileOutputStream"),
-        J("java.io.DataInputStream"),
-        J("java.io.FileInputStream"),
-    )
-
-
-def _dl_dump(store: Store, dest: Path) -> Path:
-    c = _clj()
-    c.var("clojure.core", "require").invoke(c.read("datalevin.dump"))
-    dos, fos, _dis, _fis = _java_io()
-    out = dos(fos(c.JString(str(dest))))
-    try:  # the nippy form of the dump, as `dtlv dump -n` writes it
-        c.var("datalevin.dump", "dump-datalog").invoke(store._impl.conn, out)
-        out.flush()
-    finally:
-        out.close()
-    return dest
-
-
 def _dl_load(backup: Path, dest: Path) -> Path:
-    c = _clj()
-    c.var("clojure.core", "require").invoke(c.read("datalevin.dump"))
-    _dos, _fos, dis, fis = _java_io()
-    stage = br.stage_dir(dest)
-    inp = dis(fis(c.JString(str(backup))))
-    try:
-        c.var("datalevin.dump", "load-datalog").invoke(
-            c.JString(str(stage)), inp, c.read("{}"), c.read("{}"), c.Boolean.TRUE
-        )
-    finally:
-        inp.close()
-    return br.swap_in(stage, dest)
+    """Load a datom dump into a staging folder (in the JVM), then swap it in."""
+    stage = br.stage_dir(Path(dest))
+    bj.load_dump(stage, Path(backup))
+    return br.swap_in(stage, Path(dest))
 
 
-def open_datalevin(path: Path, mapping: Any) -> Store:
+def open_datalevin(path: Path, mapping: Any) -> Any:
     """Open a Datalevin folder as the workbench's Datalog store (what the app would open)."""
     from workbench.stores.datalevin.store import DatalevinStore
 
@@ -109,22 +80,30 @@ def open_datalevin(path: Path, mapping: Any) -> Store:
 # ------------------------------------------------------------------------ py-lmdb and EDN
 
 
-def _lmdb_backup(store: Store, dest: Path) -> Path:
-    return Path(mb.backup_lmdb(store, dest).path)
+def _lmdb_backup(store: Any, dest: Path, ops: Any = None) -> tuple[Path, None, None]:
+    return Path(mb.backup_lmdb(store, dest).path), None, None
 
 
 def _lmdb_restore(backup: Path, dest: Path) -> Path:
     return mb.restore_lmdb(backup, dest)
 
 
-def _edn_export(store: Store, dest: Path) -> Path:
-    return Path(mb.export_edn(store.items(), dest).path)
+def _edn_export(src: Any, dest: Path, ops: Any = None) -> tuple[Path, None, None]:
+    """Every entry of the JVM's source (one query; blobs decoded in Python) as one EDN map."""
+    return Path(mb.export_edn(src.rows(), dest).path), None, None
 
 
 METHODS: tuple[Method, ...] = (
-    Method("Datalevin copy", "datalevin", BRIDGE, _dl_copy(False), br.restore_dir, "dir"),
-    Method("Datalevin copy, compacted", "datalevin", BRIDGE, _dl_copy(True), br.restore_dir, "dir"),
-    Method("Datalevin datom dump/load", "datalevin", BRIDGE, _dl_dump, _dl_load, None),
+    Method("Datalevin copy", "datalevin", JVM, _dl_backup("copy"), br.restore_dir, "dir"),
+    Method(
+        "Datalevin copy, compacted",
+        "datalevin",
+        JVM,
+        _dl_backup("copy-compact"),
+        br.restore_dir,
+        "dir",
+    ),
+    Method("Datalevin datom dump/load", "datalevin", JVM, _dl_backup("dump"), _dl_load, "load"),
     Method(
         "py-lmdb compacting copy (lmdb-kv)", "lmdb-kv", PY_LMDB, _lmdb_backup, _lmdb_restore, "lmdb"
     ),
@@ -142,7 +121,7 @@ METHODS: tuple[Method, ...] = (
 
 def read_restored(method: Method, path: Path, mapping: Any) -> dict:
     """Every entry of a restored backup, read the way its store reads it."""
-    if method.source == "datalevin" and method.kill_restore != "file":
+    if method.datalog_folder:
         store = open_datalevin(path, mapping)
     elif method.source == "lmdb-kv":
         from workbench.stores.lmdb_kv import LmdbKvStore
@@ -178,7 +157,8 @@ def app_reads(method: Method, path: Path, data: Mapping) -> str:
     clojure.core/= (the app's equality: 1 and 1N are equal); Datalevin's open-kv for a folder."""
     from workbench.stores.datalevin import bridge as wdl
 
-    c = _clj()
+    c = wdl.clj()
+    c.attach_thread()
     if method.kill_restore == "file":
         try:
             read = c.var("clojure.edn", "read-string").invoke(

@@ -1,5 +1,11 @@
 """The query patterns compared by workbench.bench.queries: what each asks, and how each store runs it.
 
+The data-suggested patterns come in three kinds: equality lookups on selective top-level
+attributes (``lookup``), entries holding a component record with a selective attribute value
+(``component``: comment threads with a comment by one author, queues holding an op of one type),
+and entries whose time attribute falls in the latest window of the data (``range``: top-level
+times such as ``:learning/updated-at``, or record times such as ``:comment/created-at``).
+
 A pattern has one answer (a canonical list: ``workbench.memory.queries.canonical``) and four ways
 to get it: the in-memory map (a Python emulation of the app's scan over its atom), the Python LMDB
 entity store's public methods, the Datalevin store through the Python bridge, and the Datalog
@@ -10,12 +16,14 @@ store's Datalog shape captures the exact queries the store runs, so they are not
 
 from __future__ import annotations
 
+import datetime as _dt
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from workbench import edn
-from workbench.analysis.schema.mapping import RECORD_LAYOUT
+from workbench.analysis.schema.mapping import RECORD_LAYOUT, qualify
 from workbench.memory.queries import (
     QUERY_DEFAULTS,
     canonical,
@@ -30,6 +38,8 @@ from workbench.stores.datalevin.store import DATALOG_QUERIES, KEY_ATTR, key_from
 
 K = edn.Keyword
 MEMORY_KEY = K("memory", "key")
+MEMORY_KIND, MEMORY_RECORDS = K("memory", "kind"), K("memory", "records")
+WINDOW_SHARE = 0.05  # a time-range pattern asks for the latest 5% of the attribute's values
 DAY_MS = 86_400_000
 #: value types a data-suggested equality lookup is made for (the stored value is the file's value)
 LOOKUP_TYPES = ("db.type/keyword", "db.type/string", "db.type/boolean", "db.type/long")
@@ -47,12 +57,18 @@ class Pattern:
     name: str
     source: str  # "app access", "plan query", "data-suggested"
     what: str  # one line for the table
-    kind: str  # "get", "search", "query" (a workbench.memory.queries query), "lookup"
+    kind: str  # "get", "search", "query" (a memory.queries query), "lookup", "component", "range"
     params: dict[str, Any] = field(default_factory=dict)
     keys: tuple = ()  # get: the keys read in one pass
-    attr: Any = None  # lookup: the attribute
-    value: Any = None  # lookup: the value
-    why: str = ""  # lookup: what the profile found
+    attr: Any = None  # lookup, component, range: the attribute
+    value: Any = None  # lookup, component: the value
+    why: str = ""  # data-suggested: what the profile found
+    entry_kind: str = ""  # component, range: the kind of entry holding the attribute
+    layout: str = ""  # component, range: where its records sit ("root", "values", "items")
+    field: Any = None  # component, range: the record's own key (attr before qualifying)
+    namespaces: tuple = ()  # component, range (records): the key namespaces of the kind
+    lo: int = 0  # range: epoch ms, inclusive
+    hi: int = 0
 
     @property
     def calls(self) -> int:
@@ -170,6 +186,232 @@ def suggested_patterns(profile: Any, schema: Any, limit: int = 3) -> list[Patter
     return out
 
 
+def _records(value: Any, layout: str) -> Any:
+    """The record maps of one entry's value under its kind's layout (RECORD_LAYOUT)."""
+    if layout == "root":
+        return (value,) if isinstance(value, Mapping) else ()
+    if layout == "values":
+        return value.values() if isinstance(value, Mapping) else ()
+    return value if isinstance(value, edn.Vector | edn.List) else ()
+
+
+def _ms(x: Any) -> int | None:
+    """A time field as the mapping types it: a long as it is, an ISO-8601 string as epoch ms."""
+    from workbench.analysis.profile import iso_to_ms
+
+    if type(x) is int:
+        return x
+    return iso_to_ms(x) if type(x) is str else None
+
+
+def _iso(ms: int) -> str:
+    return _dt.datetime.fromtimestamp(ms / 1000, _dt.UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _pure_namespaces(entries: list, kind: str) -> tuple | None:
+    """The key namespaces of a kind when no key of another kind shares them (a scan can then
+    pick the kind's entries by namespace, as the app does); None when they are shared."""
+    mine = {e.key.namespace for e in entries if e.kind == kind and type(e.key) is K}
+    if not mine or any(e.kind == kind and type(e.key) is not K for e in entries):
+        return None
+    if any(e.kind != kind and type(e.key) is K and e.key.namespace in mine for e in entries):
+        return None
+    return tuple(sorted(mine))
+
+
+def _fields(entries: list, schema: Any) -> dict[tuple, dict]:
+    """(kind, layout, field) -> {attr, entries, values: [typed value per record]} for every
+    record field the schema types with cardinality one (the mapping's own typing)."""
+    from workbench.analysis.profile import edn_type
+    from workbench.analysis.schema.model import EDN_TYPE_OF
+
+    found: dict[tuple, dict] = {}
+    for e in entries:
+        layout = RECORD_LAYOUT.get(e.kind)
+        if layout is None:
+            continue
+        for rec in _records(e.value, layout):
+            if not isinstance(rec, Mapping):
+                continue
+            for f, x in rec.items():
+                if type(f) is not K:
+                    continue
+                attr = qualify(e.kind, f)
+                a = schema.attributes.get(attr)
+                if a is None or a.cardinality != "one" or x is None:
+                    continue
+                if a.value_type == "db.type/long" and type(x) is str:
+                    x = _ms(x)
+                elif edn_type(x) != EDN_TYPE_OF.get(a.value_type):
+                    continue
+                if x is None:
+                    continue
+                slot = found.setdefault(
+                    (e.kind, layout, f), {"attr": attr, "entries": set(), "values": []}
+                )
+                slot["entries"].add(e.key)
+                slot["values"].append(x)
+    return found
+
+
+def _exact_scan(entries: list, kind: str, layout: str, f: Any) -> tuple | None:
+    """The namespaces a scan for field f of `kind` must keep to ((): none, a top-level field no
+    other kind holds), or None when no scan of the map can tell the kind's entries apart."""
+    if layout != "root":
+        return _pure_namespaces(entries, kind)
+    for e in entries:
+        if e.kind != kind and isinstance(e.value, Mapping) and f in e.value:
+            owner = RECORD_LAYOUT.get(e.kind) == "root" and qualify(e.kind, f) == qualify(kind, f)
+            if not owner:
+                return None
+    return ()
+
+
+def component_patterns(entries: list, schema: Any, limit: int = 2) -> list[Pattern]:
+    """Entries holding a component record with a selective attribute value: record fields (of
+    projects, sessions, presence, comments, versions, ops, queues) with a few distinct values,
+    each asked for its rarest value; at most one per kind, the most selective first."""
+    from workbench.analysis.profile import TOP_VALUES
+
+    found = []
+    for (kind, layout, f), slot in _fields(entries, schema).items():
+        attr = slot["attr"]
+        a = schema.attributes[attr]
+        if layout == "root" or a.value_type not in LOOKUP_TYPES or _is_time(attr, slot):
+            continue
+        counts: dict[Any, int] = {}
+        for x in slot["values"]:
+            counts[x] = counts.get(x, 0) + 1
+        if not 2 <= len(counts) <= TOP_VALUES:
+            continue
+        nss = _exact_scan(entries, kind, layout, f)
+        if nss is None:
+            continue
+        value, n = min(counts.items(), key=lambda kv: (kv[1], edn.printed(kv[0])))
+        holders = sum(
+            1
+            for e in entries
+            if e.kind == kind
+            and any(
+                isinstance(r, Mapping) and type(r.get(f)) is type(value) and r.get(f) == value
+                for r in _records(e.value, layout)
+            )
+        )
+        share = holders / max(1, len(slot["entries"]))
+        found.append((share, kind, layout, f, attr, value, n, len(counts), slot, nss, holders))
+    found.sort(key=lambda r: (r[0], edn.printed(r[4])))
+    out, kinds = [], set()
+    for share, kind, layout, f, attr, value, n, distinct, slot, nss, holders in found:
+        if kind in kinds or len(out) >= limit:
+            continue
+        kinds.add(kind)
+        out.append(
+            Pattern(
+                f"{kind}_by_{attr.namespace}_{attr.name}".replace("-", "_").replace("?", ""),
+                "data-suggested",
+                f"{kind} entries holding a record with {attr} = {edn.printed(value)}",
+                "component",
+                attr=attr,
+                value=value,
+                entry_kind=kind,
+                layout=layout,
+                field=f,
+                namespaces=nss,
+                why=f"component records: {distinct} distinct values in {len(slot['values']):,} "
+                f"{kind} records; {edn.printed(value)} in {n:,} records of {holders:,} of "
+                f"{len(slot['entries']):,} entries ({share:.1%})",
+            )
+        )
+    return out
+
+
+def _is_time(attr: Any, slot: dict) -> bool:
+    """A long attribute every value of which is an epoch-ms time (2000..2100) or came from ISO."""
+    from workbench.analysis.profile import MS_MAX, MS_MIN
+
+    vals = slot["values"]
+    return bool(vals) and all(type(x) is int and MS_MIN <= x <= MS_MAX for x in vals)
+
+
+def range_patterns(entries: list, schema: Any, limit: int = 2) -> list[Pattern]:
+    """Entries whose time attribute falls in the latest window of the data (WINDOW_SHARE of its
+    values): top-level times and component-record times, the attribute with most values first,
+    at most one per kind and one of each layout before a second of any."""
+    found = []
+    for (kind, layout, f), slot in _fields(entries, schema).items():
+        attr = slot["attr"]
+        if schema.attributes[attr].value_type != "db.type/long" or not _is_time(attr, slot):
+            continue
+        vals = sorted(slot["values"])
+        if len(vals) < 4 or vals[0] == vals[-1]:
+            continue
+        nss = _exact_scan(entries, kind, layout, f)
+        if nss is None:
+            continue
+        lo, hi = vals[-max(1, math.ceil(len(vals) * WINDOW_SHARE))], vals[-1]
+        found.append((len(vals), kind, layout, f, attr, lo, hi, vals, slot, nss))
+    found.sort(key=lambda r: (-r[0], edn.printed(r[4])))
+    by_layout: dict[bool, list] = {True: [], False: []}
+    for r in found:
+        by_layout[r[2] == "root"].append(r)
+    order = [r for pair in zip(by_layout[True], by_layout[False], strict=False) for r in pair]
+    order += [r for r in found if r not in order]
+    out, kinds = [], set()
+    for n, kind, layout, f, attr, lo, hi, vals, _slot, nss in order:
+        if kind in kinds or len(out) >= limit:
+            continue
+        kinds.add(kind)
+        inside = sum(1 for v in vals if lo <= v <= hi)
+        where = "entries" if layout == "root" else "records"
+        out.append(
+            Pattern(
+                f"{kind}_{attr.name}_window".replace("-", "_").replace("?", ""),
+                "data-suggested",
+                f"{kind} entries with {attr} in the latest window ({_iso(lo)} to {_iso(hi)} UTC)",
+                "range",
+                attr=attr,
+                entry_kind=kind,
+                layout=layout,
+                field=f,
+                namespaces=nss,
+                lo=int(lo),
+                hi=int(hi),
+                why=f"time attribute: {n:,} values in {kind} {where} from {_iso(vals[0])} to "
+                f"{_iso(vals[-1])} UTC; the window holds the latest {inside:,} "
+                f"({inside / n:.1%})",
+            )
+        )
+    return out
+
+
+def _scan(p: Pattern, data: Mapping) -> list:
+    """The app's scan of its map for a component or range pattern: the keys of the entries of
+    the kind (picked by key namespace for records) holding a matching record."""
+    f, layout, nss = p.field, p.layout, frozenset(p.namespaces)
+    if p.kind == "component":
+        want, t = p.value, type(p.value)
+
+        def hit(r: Any) -> bool:
+            x = r.get(f)
+            return type(x) is t and x == want
+    else:
+        lo, hi = p.lo, p.hi
+
+        def hit(r: Any) -> bool:
+            ms = _ms(r.get(f))
+            return ms is not None and lo <= ms <= hi
+
+    out = []
+    for k, v in data.items():
+        if nss and not (type(k) is K and k.namespace in nss):
+            continue
+        for r in _records(v, layout):
+            if isinstance(r, Mapping) and hit(r):
+                out.append(k)
+                break
+    return out
+
+
 # ------------------------------------------------------------------------------- the answers
 
 
@@ -181,6 +423,8 @@ def edn_answer(p: Pattern, data: Mapping) -> list:
         return canonical(_printed(k) for k, _v in search_items(data.items(), p.params["text"]))
     if p.kind == "query":
         return run_query(p.name, data.items(), **p.params)
+    if p.kind in ("component", "range"):
+        return canonical(_printed(k) for k in _scan(p, data))
     want, t = p.value, type(p.value)
     return canonical(
         _printed(k)
@@ -202,6 +446,8 @@ def edn_call(p: Pattern, data: Mapping) -> Callable[[], Any]:
 
         fn, params = QUERIES[p.name], p.params
         return lambda: fn(data.items(), **params)
+    if p.kind in ("component", "range"):
+        return lambda: _scan(p, data)
     attr, want, t = p.attr, p.value, type(p.value)
     return lambda: [
         k
@@ -238,6 +484,20 @@ def lmdb_call(p: Pattern, store: Any) -> Callable[[], Any]:
     if p.kind == "query":
         name, params = p.name, p.params
         return lambda: store.query(name, **params)
+    if p.kind == "range" and p.layout == "root":
+        return lambda: [e for _v, e in store.entities_in_range(p.attr, p.lo, p.hi)]
+    if p.kind in ("component", "range"):
+        kind = K(None, p.entry_kind)
+
+        def holders() -> set:
+            if p.kind == "range":
+                records = [r for _v, r in store.entities_in_range(p.attr, p.lo, p.hi)]
+            else:
+                records = store.entities_with(p.attr, p.value)
+            of_kind = set(store.entities_with(MEMORY_KIND, kind))
+            return {e for r in records for e in store.entities_with(MEMORY_RECORDS, r)} & of_kind
+
+        return holders
     return lambda: store.entities_with(p.attr, p.value)
 
 
@@ -257,8 +517,8 @@ def store_answer(p: Pattern, result: Any, keys: EntityKeys | None = None) -> lis
 
 def bridge_call(p: Pattern, store: Any) -> Callable[[], Any] | None:
     """One timed pass on the Datalevin store through the Python bridge (None: no store method
-    for an attribute lookup; its Datalog is timed in the JVM only)."""
-    return None if p.kind == "lookup" else lmdb_call(p, store)
+    for an attribute lookup, component or range query; its Datalog is timed in the JVM only)."""
+    return None if p.kind in ("lookup", "component", "range") else lmdb_call(p, store)
 
 
 # ------------------------------------------------------------------------------ JVM Datalog
@@ -304,10 +564,31 @@ def jvm_ops(p: Pattern, c: Any, conn: Any, schema: Any, ci_pattern: Any) -> tupl
     if p.kind == "search":
         regex = ci_pattern.invoke(c.JString(p.params["text"]))
         ops = [vec(c.ObjectArray([c.kw("q"), c.read(SEARCH_Q), regex]))]
+    elif p.kind in ("component", "range"):
+        q, inputs = datalog_of(p)
+        ops = [vec(c.ObjectArray([c.kw("q"), c.read(q), *(wdl.to_clj(i) for i in inputs)]))]
     else:
         q = f"[:find [?wk ...] :in $ ?v :where [?e {p.attr} ?v] [?e :workbench/key ?wk]]"
         ops = [vec(c.ObjectArray([c.kw("q"), c.read(q), wdl.to_clj(p.value)]))]
     return ops, lambda result: canonical(_printed(key_from_text(str(t))) for t in (result[0] or ()))
+
+
+def datalog_of(p: Pattern) -> tuple[str, list]:
+    """The Datalog (text, inputs) of a component or range pattern: the record (or entry) by its
+    attribute, joined to its entry through :memory/records and the entry's kind."""
+    if p.kind == "range":
+        match, inputs = f"[?r {p.attr} ?t] [(<= ?lo ?t)] [(<= ?t ?hi)]", ["?lo", "?hi"]
+        values: list = [int(p.lo), int(p.hi)]
+    else:
+        match, inputs, values = f"[?r {p.attr} ?v]", ["?v"], [p.value]
+    if p.layout == "root":
+        where = match.replace("?r ", "?e ", 1)
+    else:
+        where = f"{match} [?e :memory/records ?r] [?e :memory/kind ?kind]"
+        inputs.append("?kind")
+        values.append(K(None, p.entry_kind))
+    q = f"[:find [?wk ...] :in $ {' '.join(inputs)} :where {where} [?e :workbench/key ?wk]]"
+    return q, values
 
 
 def _pulled_values(p: Pattern, schema: Any, result: Any) -> list:

@@ -2,24 +2,26 @@
 
 For each method (`_backup_methods.METHODS`), on one memory:
 
-1. back up while the app writes: `workloads.mixed_trace` runs against the source store in a thread
-   (hot-key reads, session saves, learning creation, as fast as it can); the time and the app
-   operations done meanwhile are recorded; that backup is restored and checked *consistent*: every
-   entry is the file's value or a value the trace wrote, no entry missing;
-2. with the app idle (the trace's changes undone), back up again, restore it over the first restore
+1. back up while the app writes: the workbench's mixed trace (hot-key reads, session saves,
+   learning creation, as fast as it can) runs against the source; the backup's time and the app
+   operations done meanwhile are recorded; that backup is restored and checked *consistent*:
+   every entry is the file's value or a value the trace wrote, no entry missing;
+2. with the app idle (the trace's saves undone), back up again, restore it over the first restore
    and compare every entry with the file (*identical*); ask the session JVM whether the app can read
    it (clojure.edn/read-string for EDN, Datalevin open-kv for a folder);
-3. kill a child process doing that restore at each of its file steps (half-way through a file copy,
-   right after each rename or swap) and check the destination is the old state or the new, never
-   anything else.
+3. kill a child process doing that restore at each of its steps (half-way through a file copy or
+   through Datalevin's load of a dump, right after the load, each rename or swap) and check the
+   destination is the old state or the new, never anything else.
 
-Datalevin's operations and the Clojure reads go through the Python bridge (JPype), not the Clojure
-app; the table says so per row.
+The Datalevin methods run inside the JVM (bench/jvm/backup.clj): the source database, the trace
+writing to it, the copy / dump / load, and the entry-by-entry check of a restored database; Python
+passes paths and counts. The py-lmdb copies and their trace run in Python. Each row says where.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -33,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench import edn
+from workbench.bench import _backup_jvm as bj
 from workbench.bench import _backup_restore as br
 from workbench.bench._backup_methods import METHODS, Method, app_reads, read_restored
 from workbench.bench._backup_report import (
@@ -91,6 +94,7 @@ class BackupRow:
     kill_points: int = 0
     kill_survived: int = 0
     kill_note: str = ""
+    skipped: int = 0  # entries the source could not hold (Datalevin refused them)
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -137,13 +141,14 @@ class _CountingStore:
 
 
 class AppWriting:
-    """mixed_trace in a thread, in chunks of `chunk` ops (each cleans up its new keys) until stopped."""
+    """mixed_trace in a thread, in chunks of `chunk` ops (each cleans up its new keys) until
+    stopped; over the trace's sample of the data (`_backup_jvm.trace_sample`), as the JVM's."""
 
     def __init__(self, store: Store, data: dict, chunk: int = 20):
         self.stamps: list[float] = []
         self.errors: list[str] = []
         self._store = _CountingStore(store, self.stamps)
-        self._data, self._chunk = data, chunk
+        self._data, self._chunk = bj.trace_sample(data), chunk
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -173,10 +178,6 @@ class AppWriting:
     def __exit__(self, *exc: Any) -> None:
         self._stop.set()
         self._thread.join()
-
-    def ops_between(self, t0: float, t1: float) -> int:
-        """App operations that ended inside [t0, t1]."""
-        return sum(1 for t in list(self.stamps) if t0 <= t <= t1)
 
 
 def live_differences(back: Mapping, data: Mapping) -> int:
@@ -210,40 +211,117 @@ def _copy_state(src: Path, dest: Path) -> None:
         shutil.copyfile(src, dest)
 
 
+def _await_line(child: subprocess.Popen, timeout: float) -> str:
+    """The child's first PAUSED or DONE line (other output skipped), "" on EOF or timeout."""
+    import queue
+
+    got: queue.Queue[str] = queue.Queue()
+
+    def read() -> None:
+        assert child.stdout is not None
+        for line in child.stdout:
+            if line.startswith(("PAUSED", "DONE")):
+                got.put(line.strip())
+                return
+        got.put("")
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        return got.get(timeout=timeout)
+    except queue.Empty:
+        return ""
+
+
+#: the steps of the load of a dump the kill test stops at (see _backup_kill): half-way through
+#: the load, after it, after the swap
+LOAD_STEPS = 3
+#: JVM options of a kill-test child that loads a dump: it lives for one restore, so the JIT's
+#: first tier only (Clojure and Datalevin load several times faster) and the serial collector
+CHILD_JVM_ARGS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+
+
+def _spawn(restore: str, backup: Path, dest: Path, at: int, half_s: float) -> subprocess.Popen:
+    spec = {"restore": restore, "backup": str(backup), "dest": str(dest), "at": at}
+    env = dict(os.environ)
+    if restore.startswith("load"):
+        spec["half_s"] = half_s
+        env["DATALEVIN_JVM_ARGS"] = (
+            env.get("DATALEVIN_JVM_ARGS", "") + " " + CHILD_JVM_ARGS
+        ).strip()
+    return subprocess.Popen(
+        [sys.executable, "-m", "workbench.bench._backup_kill", json.dumps(spec)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
 def kill_restore(
-    restore: str, backup: Path, old: Path, new_state: dict | None, work: Path, max_points: int = 12
+    restore: str,
+    backup: Path,
+    old: Path,
+    new_state: Any,
+    work: Path,
+    max_points: int = 12,
+    state: Callable[[Path], Any] = br.fingerprint,
+    half_s: float = 0.0,
+    timeout: float = 900.0,
+    parallel: bool | None = None,
 ) -> tuple[int, int, str]:
-    """Kill a child restoring `backup` over a copy of `old` at each of its file steps; return
-    (kill points, points that left the old or the new state, what went wrong where)."""
-    old_state = br.fingerprint(old)
+    """Kill a child restoring `backup` over a copy of `old` at each of its steps; return (kill
+    points, points that left the old or the new state, what went wrong where). `state` reads a
+    destination's state (default: the sha256 of each file); `half_s`: where the load of a dump
+    is killed half-way (half the load's measured seconds). parallel (default: for a load, whose
+    children each start a JVM): run the children for steps 1..max_points + 1 at once."""
+    old_state = state(old)
     if old_state == new_state:
-        return 0, 0, "not tested: the old and the new state are the same bytes"
+        return 0, 0, "not tested: the old and the new state are the same"
+    if parallel is None:
+        parallel = restore.startswith("load")
     points = survived = 0
-    notes = []
-    for at in range(1, max_points + 1):
+    notes: list[str] = []
+    steps = list(range(1, max_points + (2 if parallel else 1)))
+    children: dict[int, tuple[subprocess.Popen, Path]] = {}
+
+    def start(at: int) -> None:
         dest = work / f"kill-{at}"
         _copy_state(old, dest)
-        spec = json.dumps({"restore": restore, "backup": str(backup), "dest": str(dest), "at": at})
-        child = subprocess.Popen(
-            [sys.executable, "-m", "workbench.bench._backup_kill", spec],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        line = (child.stdout.readline() if child.stdout else "").strip()
-        child.kill()
-        _out, err = child.communicate()
-        if not line.startswith("PAUSED"):
-            if not line.startswith("DONE"):
-                notes.append(f"child failed: {(err or line).strip().splitlines()[-1:]}")
-            break
-        points += 1
-        state = br.fingerprint(dest)
-        if state in (old_state, new_state):
-            survived += 1
-        else:
-            what = "missing" if state is None else "neither old nor new"
-            notes.append(f"killed after {line.split(' ', 2)[2]}: destination {what}")
+        children[at] = (_spawn(restore, backup, dest, at, half_s), dest)
+
+    try:
+        if parallel:
+            for at in steps:
+                start(at)
+        for at in steps:
+            if at not in children:
+                start(at)
+            child, dest = children[at]
+            line = _await_line(child, timeout)
+            child.kill()
+            _out, err = child.communicate()
+            if not line.startswith("PAUSED"):
+                if not line.startswith("DONE"):
+                    notes.append(f"child failed: {(err or line).strip().splitlines()[-1:]}")
+                break
+            points += 1
+            got = state(dest)
+            if got in (old_state, new_state):
+                survived += 1
+            else:
+                what = (
+                    "missing"
+                    if got is None
+                    else "not a database"
+                    if got == "unopenable"
+                    else "neither old nor new"
+                )
+                notes.append(f"killed after {line.split(' ', 2)[2]}: destination {what}")
+    finally:
+        for child, _dest in children.values():
+            if child.poll() is None:
+                child.kill()
+                child.communicate()
     return points, survived, "; ".join(notes)
 
 
@@ -279,7 +357,7 @@ def _timed(fn: Callable[[int], Any], repeats: int) -> tuple[float, float, float]
 
 def _run_method(
     m: Method,
-    store: Store,
+    source: Any,
     data: dict,
     mapping: Any,
     label: str,
@@ -288,76 +366,116 @@ def _run_method(
     repeats: int = 1,
 ) -> BackupRow:
     row = BackupRow(label, len(data), m.name, m.runs_in, repeats=repeats)
-    suffix = ".edn" if m.kill_restore == "file" else ".nippy" if m.kill_restore is None else ""
+    row.skipped = len(source.skipped) if m.jvm_source else 0
+    suffix = ".edn" if m.kill_restore == "file" else ".nippy" if m.kill_restore == "load" else ""
 
     def artifact(kind: str, i: int) -> Path:
         return work / f"{kind}-{i}{suffix}"
 
     dest = work / ("dest.edn" if m.kill_restore == "file" else "dest")
     old = work / ("old.edn" if m.kill_restore == "file" else "old")
-    windows: list[tuple[float, float]] = []
-
     made: list[Path] = []
+    live: list[tuple[float, int]] = []
+
+    def backup(i: int, kind: str, counter: Callable[[], int], ops: Any = None) -> None:
+        t0, n0 = time.perf_counter(), counter()
+        path, seconds, n = m.backup(source, artifact(kind, i), ops)
+        wall, done = time.perf_counter() - t0, counter() - n0
+        made.append(path)
+        live.append((wall if seconds is None else seconds, done if n is None else n))
 
     def live_backup(i: int) -> None:
-        t0 = time.perf_counter()
         try:
-            made.append(m.backup(store, artifact("live", i)))
+            backup(i, "live", counter, ops)
         except Exception as exc:  # noqa: BLE001 - a backup the app's writes break is a finding
             row.live_failed += 1
             row.live_error = row.live_error or _error(exc)
-        windows.append((t0, time.perf_counter()))
 
-    with AppWriting(store, data) as app:
-        spread = _timed(live_backup, repeats)
-    row.backup_s_writing, row.backup_s_writing_min, row.backup_s_writing_max = spread
-    row.app_ops_during = int(statistics.median(app.ops_between(a, b) for a, b in windows))
-    row.errors += [f"app: {e}" for e in app.errors]
-    store.put_many({k: data[k] for k in session_keys(data) if k in data})  # undo the saves
-    store.flush()
+    if m.jvm_source:  # the trace in the JVM, on the JVM's source
+        with source.writing() as ops:
+            counter = ops.get
+            _timed(live_backup, repeats)
+        row.errors += [f"app: {e}" for e in source.trace_errors]
+    else:
+        with AppWriting(source, data) as app:
+            ops, counter = None, lambda: len(app.stamps)
+            _timed(live_backup, repeats)
+        row.errors += [f"app: {e}" for e in app.errors]
+        source.put_many({k: data[k] for k in session_keys(app._data)})  # undo the saves
+        source.flush()
+    if live:
+        times = [t for t, _n in live]
+        row.backup_s_writing = statistics.median(times)
+        row.backup_s_writing_min, row.backup_s_writing_max = min(times), max(times)
+        row.app_ops_during = int(statistics.median(n for _t, n in live))
     if made:
         m.restore(made[-1], dest)
         _copy_state(dest, old)  # the "old state" the kill test starts from
-        row.live_differences = live_differences(read_restored(m, dest, mapping), data)
-
-    spread = _timed(lambda i: m.backup(store, artifact("idle", i)), repeats)
-    row.backup_s_idle, row.backup_s_idle_min, row.backup_s_idle_max = spread
-    idle = artifact("idle", repeats - 1)
+        if m.datalog_folder:
+            got = source.compare(dest, live=True)
+            row.live_differences = got["missing"] + got["differing"] + got["extra_other"]
+        else:
+            row.live_differences = live_differences(read_restored(m, dest, mapping), data)
+    made.clear()
+    live.clear()
+    for i in range(repeats):
+        backup(i, "idle", lambda: 0)
+    times = [t for t, _n in live]
+    row.backup_s_idle = statistics.median(times)
+    row.backup_s_idle_min, row.backup_s_idle_max = min(times), max(times)
+    idle = made[-1]
     row.bytes = _size(idle)
     spread = _timed(lambda i: m.restore(idle, dest), repeats)
     row.restore_s, row.restore_s_min, row.restore_s_max = spread
-    new_state = br.fingerprint(dest)
-    if not made:  # no live backup to start from: the kill test starts from an empty old state
+    state = bj.content_state if m.kill_restore == "load" else br.fingerprint
+    new_state = state(dest)
+    if not old.exists():  # no live backup: the kill test starts from an empty old state
         if m.kill_restore == "file":
             old.write_text("{}", encoding="utf-8")
         else:
             old.mkdir()
-    row.identical = _identical(read_restored(m, dest, mapping), data)
+    if m.datalog_folder:
+        got = source.compare(dest, live=False)
+        row.identical = got["identical"] - got["extra_trace"] - got["extra_other"]
+    else:
+        row.identical = _identical(read_restored(m, dest, mapping), data)
     row.app_reads = app_reads(m, dest, data)
-    if m.kill_restore is None:
-        row.kill_note = "not tested: this restore runs in the JVM (a kill test needs a second one)"
-    elif kill:
+    if kill:
         row.kill_points, row.kill_survived, row.kill_note = kill_restore(
-            m.kill_restore, idle, old, new_state, work
+            m.kill_restore,
+            idle,
+            old,
+            new_state,
+            work,
+            max_points=LOAD_STEPS if m.kill_restore == "load" else 12,
+            state=state,
+            half_s=row.restore_s / 2,
         )
     else:
         row.kill_note = "not tested (kill test off)"
     return row
 
 
-def _sources(data: dict, mapping: Any, root: Path) -> dict[str, Store]:
-    from workbench.stores.datalevin.store import DatalevinStore
+def _sources(data: dict, mapping: Any, root: Path, methods: list[Method]) -> dict[str, Any]:
+    """The sources the chosen methods back up, loaded with data: the JVM's Datalevin database
+    and the Python LMDB stores."""
     from workbench.stores.lmdb_entity import LmdbEntityStore
     from workbench.stores.lmdb_kv import LmdbKvStore
 
-    out: dict[str, Store] = {
-        "datalevin": DatalevinStore(root / "datalevin", shape="datalog", mapping=mapping),
-        "lmdb-kv": LmdbKvStore(root / "lmdb-kv"),
-        "lmdb-entity": LmdbEntityStore(root / "lmdb-entity", mapping=mapping),
+    wanted = {m.source for m in methods}
+    out: dict[str, Any] = {}
+    if "datalevin" in wanted:
+        (root / "datalevin").mkdir(parents=True, exist_ok=True)
+        out["datalevin"] = bj.JvmSource(data, mapping, root / "datalevin")
+    makers = {
+        "lmdb-kv": lambda: LmdbKvStore(root / "lmdb-kv"),
+        "lmdb-entity": lambda: LmdbEntityStore(root / "lmdb-entity", mapping=mapping),
     }
-    for store in out.values():
-        store.put_many(data)
-        store.flush()
+    for name, make in makers.items():
+        if name in wanted:
+            store = out[name] = make()
+            store.put_many(data)
+            store.flush()
     return out
 
 
@@ -384,7 +502,7 @@ def compare_backups(
     root = Path(tempfile.mkdtemp(prefix="wb-backup-", dir=work_dir))
     rows = []
     try:
-        sources = _sources(data, mapping, root / "sources")
+        sources = _sources(data, mapping, root / "sources", chosen)
         try:
             bar = tqdm(chosen, desc=f"backups of {label}", unit="method", disable=progress is False)
             for m in bar:

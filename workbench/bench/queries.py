@@ -1,8 +1,10 @@
 """Query patterns: which accesses gain most from moving the memory map to Datalog (issue 15 part 4).
 
 ``measure_queries(memory)`` runs every pattern (``workbench.bench._query_patterns``: the app's get by
-key, substring search and tag lookup, the plan's four queries, and equality lookups on the
-attributes the profile finds selective) on each store and times it:
+key, substring search and tag lookup, the plan's four queries, and the queries the data suggests:
+equality lookups on the attributes the profile finds selective, entries holding a component
+record with a selective value, entries whose time attribute falls in the data's latest window)
+on each store and times it:
 
 - ``EDN map (Python emulation)``: the app's in-memory map, emulated by a Python dict scan;
 - ``EDN map (JVM, Clojure emulation)``: for get by key and substring search only, the map as a
@@ -42,10 +44,12 @@ from workbench.bench._query_patterns import (
     _printed,
     app_patterns,
     bridge_call,
+    component_patterns,
     edn_answer,
     edn_call,
     jvm_ops,
     lmdb_call,
+    range_patterns,
     store_answer,
     suggested_patterns,
 )
@@ -86,7 +90,13 @@ def query_patterns(memory: Any, data: Mapping | None = None) -> list[Pattern]:
 
     data = _data(memory) if data is None else data
     schema = get_mapping("inferred", memory=memory).schema
-    return app_patterns(data) + suggested_patterns(profile(memory), schema)
+    entries = list(getattr(memory, "entries", memory))
+    return (
+        app_patterns(data)
+        + suggested_patterns(profile(memory), schema)
+        + component_patterns(entries, schema)
+        + range_patterns(entries, schema)
+    )
 
 
 def _data(memory: Any) -> dict:
@@ -300,6 +310,7 @@ def _clojure_map(
         else:
             answer = canonical(_printed(k) for k in result)
         add(p, EDN_JVM, [int(x) for x in out.valAt(c.kw("samples"))], answer, ref)
+    return failed
 
 
 # ------------------------------------------------------------------------------------ ranking

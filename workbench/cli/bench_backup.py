@@ -2,7 +2,8 @@
 dump/load against py-lmdb's compacting copy and the workbench EDN export, on FILE and on a generated
 memory: backup time while the app writes, size, restore time, fidelity, whether the app can read
 it, and whether a restore killed half-way leaves the old or the new state. Writes DIR/backup.csv
-and DIR/backup.md. Datalevin's operations run through the Python bridge (JPype).
+and DIR/backup.md. Datalevin's operations, and the app's trace writing to Datalevin meanwhile, run
+inside the JVM (the 100k generated memory takes minutes, not the bridge's half hour).
 
 Exit status: 0 done, 1 a method failed or lost data, 2 bad input or Datalevin unavailable."""
 

@@ -1,10 +1,12 @@
 """`workbench bench-queries [FILE] --out DIR`: which accesses gain most from moving to Datalog.
 
 Times each of the app's accesses (get by key, substring search, tag -> learning lookup), the
-plan's four queries and equality lookups on the attributes the profile finds selective, on the
-in-memory map (a Python emulation of the app's), the LMDB entity store and Datalevin (the Datalog
-timed inside the JVM, and through the Python bridge), checks every answer against the map's, and
-writes the ranked table to DIR/queries.csv and DIR/queries.md.
+plan's four queries and the queries the data suggests (equality lookups on the attributes the
+profile finds selective, entries holding a component record with a selective value, entries whose
+time attribute falls in the data's latest window), on the in-memory map (a Python emulation of
+the app's), the LMDB entity store and Datalevin (the Datalog timed inside the JVM, and through the
+Python bridge), checks every answer against the map's, and writes the ranked table to
+DIR/queries.csv and DIR/queries.md.
 """
 
 from __future__ import annotations

@@ -106,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
             print(
                 f"  {r.change:<20} {r.attribute:<28} {r.outcome:<24} "
                 f"checked {r.entities_checked:>5}  differences {r.differences}"
+                + (f"  (rename {r.rename_source})" if r.rename_source else "")
             )
     print(evolution_headline(results))
     print(f"-> {Path(args.out) / 'evolution.json'}, {Path(args.out) / 'evolution.md'}")

@@ -23,12 +23,17 @@ from typing import Any
 
 from workbench import edn
 from workbench.analysis.schema import Schema, diff
+from workbench.analysis.schema.model import rename_candidates
 from workbench.io import atomic_write_text
 from workbench.stores.datalevin.bridge import attr_map, clj, java_error_text, to_clj, to_edn
 
 ROW = edn.Keyword("workbench", "row")
 _TMP_SUFFIX = "-evolving"
 OUTCOMES = ("accepted online", "accepted, data changed", "refused -> migrated", "refused")
+#: where a rename came from (ChangeResult.rename_source)
+DETECTED = "detected (rename_candidates)"
+GIVEN = "given (--rename)"
+NOT_GIVEN = "detected (rename_candidates), not given: read as remove + add"
 
 
 @dataclass
@@ -49,6 +54,8 @@ class ChangeResult:
     migration_verified: bool | None = None
     old_shape_write: str = ""
     predicted: str = ""
+    rename_source: str = ""  # renamed: DETECTED or GIVEN; removed: NOT_GIVEN -> `renamed_to`
+    renamed_to: str = ""  # removed, NOT_GIVEN: the attribute rename_candidates paired it with
 
     def to_json(self) -> dict[str, Any]:
         """The JSON row (`from` is a Python keyword, hence `from_` here)."""
@@ -305,6 +312,19 @@ def _old_shape_write(db: _Db, attr: edn.Keyword, before: Any, after: Any, sample
     return f"accepted, stored as {edn.printed(back, 60)} (wrote {shown})"
 
 
+def rename_plan(
+    old: Schema, new: Schema, renames: Mapping | None = None
+) -> tuple[dict[edn.Keyword, edn.Keyword], str, dict[edn.Keyword, edn.Keyword]]:
+    """(the renames rehearsed, where they came from, the detected pairs left out): with renames
+    None, rename_candidates' pairs (DETECTED); given, exactly those (GIVEN), and the candidates
+    they leave out are read as remove + add."""
+    detected = rename_candidates(old, new)
+    if renames is None:
+        return detected, DETECTED, {}
+    given = {edn.kw(str(o).lstrip(":")): edn.kw(str(n).lstrip(":")) for o, n in renames.items()}
+    return given, GIVEN, {o: n for o, n in detected.items() if o not in given}
+
+
 def evolve(
     old: Schema,
     new: Schema,
@@ -313,8 +333,11 @@ def evolve(
     renames: Mapping | None = None,
 ) -> list[ChangeResult]:
     """Apply every change of old -> new to a Datalevin db loaded with `entities` (old shape);
-    `renames` as in `diff` (default: the pairs that look renamed)."""
-    d = diff(old, new, renames)
+    `renames` as in `diff` (default: the pairs that look renamed). Each renamed row says whether
+    the rename was detected or given (`rename_source`); a detected pair that given renames
+    leave out is marked on its removed row."""
+    used, source, left_out = rename_plan(old, new, renames)
+    d = diff(old, new, used)
     tmp = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="wb-evolve-"))
     keep = set(old.attributes)
     db = _Db(tmp / "db", old.attributes)
@@ -333,6 +356,10 @@ def evolve(
                 to=row.after,
                 predicted=row.apply,
             )
+            if row.change == "renamed":
+                res.rename_source = source
+            elif row.change == "removed" and attr in left_out:
+                res.rename_source, res.renamed_to = NOT_GIVEN, str(left_out[attr])
             results.append(res)
             if row.change == "renamed":
                 _rename(db, attr, edn.kw(row.after.lstrip(":")), res)
@@ -442,8 +469,32 @@ def outcome_counts(results: list[ChangeResult]) -> dict[str, int]:
     return counts
 
 
+def renames_line(results: list[ChangeResult]) -> str:
+    """The runbook's line on renames: those detected, those given with --rename, those left out."""
+
+    def pairs(rs: list[ChangeResult], to: str = "to") -> str:
+        return ", ".join(f"`{r.attribute}` -> `{getattr(r, to)}`" for r in rs)
+
+    renamed = [r for r in results if r.change == "renamed"]
+    detected = [r for r in renamed if r.rename_source == DETECTED]
+    given = [r for r in renamed if r.rename_source == GIVEN]
+    left = [r for r in results if r.rename_source == NOT_GIVEN]
+    parts = [
+        "detected by `rename_candidates` (same definition, same name in another namespace): "
+        + (pairs(detected) if detected else "none"),
+        "given with `--rename`: " + (pairs(given) if given else "none"),
+    ]
+    if left:
+        parts.append(
+            "detected but not given (--rename lists the renames to rehearse), so rehearsed as "
+            "remove + add: " + pairs(left, "renamed_to")
+        )
+    return "Renames: " + "; ".join(parts) + "."
+
+
 def runbook(cases: Mapping[str, list[ChangeResult]]) -> str:
-    """Markdown: outcomes per case, order to apply, migration steps and checks."""
+    """Markdown: outcomes per case, the renames and where they came from, order to apply,
+    migration steps and checks."""
     lines = [
         "# Schema evolution runbook",
         "",
@@ -457,6 +508,8 @@ def runbook(cases: Mapping[str, list[ChangeResult]]) -> str:
             f"## {case}",
             "",
             ", ".join(f"{n} {o}" for o, n in counts.items() if n),
+            "",
+            renames_line(rs),
             "",
             "| # | change | attribute | from | to | outcome | checked | differences |",
             "|---|---|---|---|---|---|---|---|",
