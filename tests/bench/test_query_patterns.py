@@ -7,8 +7,11 @@ import pytest
 
 from workbench import edn
 from workbench.bench.queries import (
+    BASIS_JVM,
+    BASIS_PYTHON,
     CACHED,
     EDN,
+    EDN_JVM,
     JVM,
     LMDB,
     measure_queries,
@@ -122,7 +125,8 @@ def test_ranking_orders_by_gain_and_flags_differing_answers() -> None:
     assert by.loc["unmeasured", "reason"].startswith("not ranked")
     shown = {r["pattern"]: r for r in table_rows(ranked)}
     assert shown["wrong"]["rank"] == "flagged"
-    assert shown["scan"]["EDN / JVM"] == "100.0x"
+    assert shown["scan"]["map / Datalog"] == "100.0x"
+    assert shown["scan"]["ratio of"] == BASIS_PYTHON  # no Clojure map figure in these rows
     assert shown["scan"][CACHED].startswith("5.0 us")
     md = queries_markdown(ranked, "memory.edn")
     assert md.startswith("# Query patterns ranked")
@@ -193,3 +197,17 @@ def test_component_and_time_range_patterns_answer_what_the_data_holds(tmp_path) 
     costs = measure_queries(mem, quick=True, datalevin=False, workdir=tmp_path, progress=False)
     new = costs[costs["pattern"].isin([comp.name, rec.name, root.name])]
     assert len(new) == 6 and new["equal"].all(), new[["pattern", "store", "rows", "equal"]]
+
+
+def test_the_ratio_divides_figures_of_one_stack_when_the_clojure_map_was_timed() -> None:
+    rows = [("scan", EDN, 5000.0, 10, True), ("scan", EDN_JVM, 500.0, 10, True),
+            ("scan", JVM, 50.0, 10, True), ("py", EDN, 400.0, 10, True),
+            ("py", JVM, 100.0, 10, True)]  # fmt: skip
+    by = rank_queries(_costs(rows)).set_index("pattern")
+    assert by.loc["scan", "ratio"] == pytest.approx(10.0)  # Clojure map / Datalevin, not 100x
+    assert by.loc["scan", "basis"] == BASIS_JVM
+    assert "as a Clojure map in the JVM" in by.loc["scan", "reason"]
+    assert by.loc["py", "basis"] == BASIS_PYTHON and by.loc["py", "ratio"] == pytest.approx(4.0)
+    sentence = queries_finding(rank_queries(_costs(rows)))["sentence"]
+    assert "scan (10.0x: 500.0 us on the map, 50.0 us in Datalog)" in sentence
+    assert "py (4.0x: 400.0 us on the map (Python emulation)" in sentence

@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     files = write_queries(costs, out, source=str(path))
     ranked = rank_queries(costs)
     for r in queries_table_rows(ranked):
-        ratio = r["EDN / JVM"]
+        ratio = r["map / Datalog"]
         print(f"{r['rank']:>7}  {r['pattern']:<24} {ratio:>10}  {r['answers']:<8}  {r['reason']}")
     print(queries_finding(ranked)["sentence"])
     print(f"-> {files['csv']}, {files['md']}")
