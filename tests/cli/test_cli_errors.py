@@ -188,7 +188,8 @@ def test_a_benchmark_suite_runs_on_the_file_it_was_given(tmp_path, capsys) -> No
     work = tmp_path / "new" / "work"  # created, and kept (it was given)
     assert main(["bench-migrate", "--input", str(src), "--dir", str(work)]) == 0
     assert f"input {src} (read only)" in capsys.readouterr().out
-    assert (work / "target").is_dir() and src.read_text() == CLEAN
+    kept = list(work.glob("bench-migrate-*"))  # a new folder inside --dir, kept
+    assert len(kept) == 1 and (kept[0] / "target").is_dir() and src.read_text() == CLEAN
 
 
 def test_every_path_option_of_a_benchmark_suite_is_checked() -> None:
