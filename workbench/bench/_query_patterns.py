@@ -76,6 +76,11 @@ class Pattern:
         return max(1, len(self.keys)) if self.kind == "get" else 1
 
 
+def _ident(text: str) -> str:
+    """A pattern name from attribute text: usable as an identifier (no "-" or "?")."""
+    return text.replace("-", "_").replace("?", "")
+
+
 def _printed(value: Any) -> str:
     return value if type(value) is str else edn.printed(value)
 
@@ -173,7 +178,7 @@ def suggested_patterns(profile: Any, schema: Any, limit: int = 3) -> list[Patter
     for share, kind, attr, value, n, distinct, count in found[:limit]:
         out.append(
             Pattern(
-                f"{attr.namespace}_{attr.name}".replace("-", "_").replace("?", ""),
+                _ident(f"{attr.namespace}_{attr.name}"),
                 "data-suggested",
                 f"{kind} entries with {attr} = {edn.printed(value)}",
                 "lookup",
@@ -307,7 +312,7 @@ def component_patterns(entries: list, schema: Any, limit: int = 2) -> list[Patte
         kinds.add(kind)
         out.append(
             Pattern(
-                f"{kind}_by_{attr.namespace}_{attr.name}".replace("-", "_").replace("?", ""),
+                _ident(f"{kind}_by_{attr.namespace}_{attr.name}"),
                 "data-suggested",
                 f"{kind} entries holding a record with {attr} = {edn.printed(value)}",
                 "component",
@@ -365,7 +370,7 @@ def range_patterns(entries: list, schema: Any, limit: int = 2) -> list[Pattern]:
         where = "entries" if layout == "root" else "records"
         out.append(
             Pattern(
-                f"{kind}_{attr.name}_window".replace("-", "_").replace("?", ""),
+                _ident(f"{kind}_{attr.name}_window"),
                 "data-suggested",
                 f"{kind} entries with {attr} in the latest window ({_iso(lo)} to {_iso(hi)} UTC)",
                 "range",

@@ -115,6 +115,14 @@ def peak_memory(fn: Callable[[], Any]) -> tuple[Any, int | None]:
 # ------------------------------------------------------------------------------ machine
 
 
+def load_1m() -> float:
+    """The machine's 1-minute load average (NaN where the platform has none): shared machines."""
+    try:
+        return float(os.getloadavg()[0])
+    except (AttributeError, OSError):  # no load average on this platform
+        return float("nan")
+
+
 def machine_info() -> dict[str, Any]:
     """CPU, cores, memory, OS, Python and package versions."""
     cpu = platform.processor() or platform.machine()

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from workbench.bench._timing import load_1m
 from workbench.bench.jvm import _datalog_input, _plan, _var, jvm_data
 
 __all__ = ["DECOMPOSE_PLANS", "STEPS", "run_decomposition"]
@@ -89,13 +90,6 @@ DECOMPOSE_PLANS: dict[str, dict[str, tuple[int, int, int, int]]] = {
 }
 
 
-def _load_1m() -> float:
-    try:
-        return float(os.getloadavg()[0])
-    except OSError:  # no load average on this platform
-        return float("nan")
-
-
 def _num(res: Any, key: Any) -> float:
     x = res.valAt(key)
     return float(x) if x is not None else float("nan")
@@ -150,7 +144,7 @@ def run_decomposition(
                 continue  # no entry the Datalog store takes: nothing to time
             folder = root / f"{len(rows):02d}-{step}"
             folder.mkdir(parents=True, exist_ok=True)
-            load = _load_1m()
+            load = load_1m()
             res = step_f.invoke(
                 c.JString(str(folder)),
                 jdata,

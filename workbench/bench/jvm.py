@@ -19,7 +19,6 @@ initial load, 1,000 entries per transaction, is timed as the ``bulk-load`` op.
 from __future__ import annotations
 
 import importlib.resources
-import os
 import shutil
 import tempfile
 import time
@@ -34,7 +33,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from workbench import edn
-from workbench.bench._timing import summarize
+from workbench.bench._timing import load_1m, summarize
 from workbench.stores.durability import durability as durability_mode
 
 __all__ = [
@@ -252,7 +251,7 @@ def run_jvm(
             bar.set_postfix_str(label)
             folder = root / label.replace("[", "-").replace("]", "")
             folder.mkdir(parents=True, exist_ok=True)
-            load_1m = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+            load_at_start = load_1m()
             t0 = time.perf_counter()
             store = _open(label, folder, jdata, dlg)
             load_s = time.perf_counter() - t0
@@ -279,7 +278,7 @@ def run_jvm(
                 "complete_pct": 100.0 * present / total,
                 "file_bytes": _folder_bytes(folder),
                 "load_s": load_s,
-                "load_1m": load_1m,  # the machine's 1-min load average as the store's run began
+                "load_1m": load_at_start,  # the machine's 1-min load average as the store's run began
             }
             for kind in plan_d:
                 runs = result.valAt(c.kw(kind))

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from workbench import edn
+from workbench.bench._timing import load_1m
 from workbench.edn import reader as edn_reader
 from workbench.memory.generate import generate_memory
 
@@ -78,7 +79,7 @@ def run(size_mb: float = 10.0, repeats: int = 5, seed: int = 0, baseline: bool =
     """
     text, value = generate_document(size_mb, seed)
     mb = len(text.encode("utf-8")) / 1e6
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    load = load_1m()
     print(
         f"document: {mb:.2f} MB, {len(value):,} top-level entries (seed {seed}); "
         f"medians of {repeats} runs; load average {load:.1f} on {os.cpu_count()} cores"
