@@ -108,15 +108,22 @@ def test_jvm_datalog_queries_answer_like_the_python_reference(dl, tmp_path) -> N
     assert got == expected
 
 
-def test_decomposition_times_each_step_in_a_fresh_store_of_its_own(dl, tmp_path) -> None:
+def test_decomposition_times_each_step_in_a_fresh_store_of_its_own(
+    dl, tmp_path, monkeypatch
+) -> None:
+    from workbench.bench import decompose
     from workbench.bench.decompose import STEPS, run_decomposition
     from workbench.bench.jvm import jvm_data
     from workbench.memory.generate import generate_memory
 
-    data = generate_memory(entries=40, seed=11).value
+    data = generate_memory(entries=80, seed=11).value
     kept, _ = jvm_data(data)
+    # the data steps draw every k-th entry of a dataset larger than DATA_STEP_ENTRIES
+    monkeypatch.setattr(decompose, "DATA_STEP_ENTRIES", len(kept) // 2)
+    kept = dict(list(kept.items())[::2])
     plan = {s: (3, 60_000, 2, 60_000) for s in STEPS}  # 2 warm-up + 3 timed calls, no budget cut
     dec = run_decomposition({"g": data}, plan=plan, workdir=tmp_path, progress=False)
+    assert set(dec.loc[dec["dataset"] == "g", "entries_used"]) == {len(kept)}
     assert sorted(dec["step"]) == sorted(STEPS)
     machine = {s for s, (_f, _c, m) in STEPS.items() if m}
     assert set(dec.loc[dec["dataset"] == "", "step"]) == machine  # run once, not per dataset
