@@ -147,7 +147,8 @@ def run_decomposition(
         for ds, step in bar:
             bar.set_postfix_str(f"{step} {ds}".strip())
             if ds and ds not in converted:  # machine steps take no data
-                converted[ds] = (wdl.to_clj(inputs[ds]), _datalog_input(inputs[ds]))
+                jdata = wdl.to_clj(inputs[ds])
+                converted[ds] = (jdata, _datalog_input(inputs[ds], jdata))
             jdata, dlg = converted.get(ds, (None, None))
             if dlg is not None and step.startswith("datalog") and not dlg.texts:
                 continue  # no entry the Datalog store takes: nothing to time

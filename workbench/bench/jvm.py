@@ -141,7 +141,9 @@ class _Datalog:
     skipped: int
 
 
-def _datalog_input(data: Mapping) -> _Datalog:
+def _datalog_input(data: Mapping, jdata: Any = None) -> _Datalog:
+    """The Datalog store's input from data; jdata: data already converted (its values are
+    reused, not converted again)."""
     from workbench.analysis.schema import get_mapping
     from workbench.memory.classify import classify
     from workbench.memory.model import Entry
@@ -155,7 +157,8 @@ def _datalog_input(data: Mapping) -> _Datalog:
     for k, v in data.items():
         try:
             ent = entity_of(mapping, k, v)
-            jent, jval = wdl.to_clj(ent), wdl.to_clj(v)
+            jent = wdl.to_clj(ent)
+            jval = wdl.to_clj(v) if jdata is None else jdata.valAt(wdl.to_clj(k))
         except (wdl.Unstorable, KeyTooLongError):
             continue
         text = ent[KEY_ATTR]
@@ -239,7 +242,7 @@ def run_jvm(
     if not data:
         raise ValueError("no entry with a keyword key and a non-nil value to benchmark")
     jdata = wdl.to_clj(data)
-    dlg = _datalog_input(data) if any(_is_datalog(s) for s in stores) else None
+    dlg = _datalog_input(data, jdata) if any(_is_datalog(s) for s in stores) else None
     jplan = _plan({k: v for k, v in plan_d.items() if k != "query"})
     measure, consistency = _var("measure"), _var("consistency")
     close = c.kw("close")
