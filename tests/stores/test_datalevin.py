@@ -358,6 +358,26 @@ def test_bridge_converts_a_value_nested_past_the_recursion_limit(dl):
 
 
 @pytest.mark.datalevin
+def test_a_value_nested_deeper_than_the_bridge_converts_is_refused_by_name(dl, tmp_path):
+    """Past DEEP_VALUE_LEVELS the conversion is Unstorable, not a RecursionError: the KV shape
+    keeps such a value as text, as the Datalog shape keeps its blob: both read it back identical."""
+    from workbench.stores.datalevin import DatalevinStore
+
+    deep: object = 1
+    for i in range(2 * edn.DEEP_VALUE_LEVELS):  # maps and vectors, as the app nests them
+        deep = edn.Vector((deep,)) if i % 2 else {edn.Keyword(None, "k"): deep}
+    with pytest.raises(wdl.Unstorable, match="nested deeper"):
+        wdl.to_clj(deep)
+    key = edn.Keyword("memory", "deep")
+    with DatalevinStore(tmp_path / "kv", shape="kv") as store:
+        store.put(key, deep)
+        assert edn.identical(store.get(key), deep)
+    with DatalevinStore(tmp_path / "dl", shape="datalog") as store:  # the value's blob is text
+        store.put(key, deep)
+        assert edn.identical(store.get(key), deep)
+
+
+@pytest.mark.datalevin
 def test_a_process_that_ran_a_clojure_future_exits_promptly(dl):
     """Clojure's future threads are not daemons: without shutdown-agents at exit the process waits
     for them to idle out (60 s), and a notebook kernel is then killed (the JVM crashed)."""

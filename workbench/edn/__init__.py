@@ -33,7 +33,7 @@ import os
 from collections.abc import Callable, Mapping
 from typing import IO, Any
 
-from .depth import recursion_room
+from .depth import DEEP_VALUE_LEVELS, recursion_room
 from .errors import EdnSyntaxError
 from .identical import identical
 from .readable import app_unreadable
@@ -60,6 +60,7 @@ from .writer import dumps, printed
 
 __all__ = [
     "recursion_room",
+    "DEEP_VALUE_LEVELS",
     "loads",
     "gc_paused",
     "type_name",

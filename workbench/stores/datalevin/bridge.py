@@ -300,7 +300,12 @@ def to_clj(value: Any) -> Any:
     """Convert a workbench.edn value to the equivalent Clojure value (exact, recursive)."""
     c = clj()
     with edn.recursion_room():  # recursive per level; the app's values may nest 1,000 deep
-        return _to_clj(value, c, edn)
+        try:
+            return _to_clj(value, c, edn)
+        except RecursionError:
+            raise Unstorable(
+                f"nested deeper than the bridge converts (about {edn.DEEP_VALUE_LEVELS:,} levels)"
+            ) from None
 
 
 def _to_clj(v: Any, c: _Clj, edn: Any) -> Any:
