@@ -478,3 +478,14 @@ def test_compare_with_a_file_says_it_is_a_file(tmp_path, capsys) -> None:
     assert main(["report", str(src), "--compare", str(old), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert f"{old}: is a file, not a report folder" in err
+
+
+def test_evolve_names_the_schema_folder_before_the_default_data(tmp_path, capsys, monkeypatch):
+    """Run away from the repository (no default --data there): the mistake the user made, a
+    folder given as OLD_SCHEMA, is the one named."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "schemas").mkdir()
+    status = main(["evolve", "schemas", "plan", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2 and len(err) == 1, err
+    assert "schemas: is a folder" in err[0], err

@@ -69,14 +69,15 @@ def run(args: argparse.Namespace) -> int:
         if any(len(p) != 2 or not p[0].strip() or not p[1].strip() for p in pairs):
             return fail("evolve", "--rename takes OLD=NEW, e.g. --rename :learning/tag=:learn/tag")
         renames = {edn.kw(o.strip().lstrip(":")): edn.kw(n.strip().lstrip(":")) for o, n in pairs}
-    data = check_input(args.data)
     schema_files = [a for a in (args.old_schema, args.new_schema) if a not in (None, "plan")]
-    # the schema files: checked and read like every input, before the output folder or any work
+    # the schema files the user named first (the default --data is only a fallback), then the
+    # data: each checked and read like every input, before the output folder or any work
     schemas = [
         load_plan_schema() if arg == "plan" else read_schema_file(arg)
         for arg in (args.old_schema, args.new_schema)
         if arg is not None
     ]
+    data = check_input(args.data)
     check_out_dir(args.out, [data, *schema_files])
     mem = readable_memory(data, "evolve")
     if args.old_schema is None:
