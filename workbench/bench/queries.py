@@ -494,13 +494,14 @@ def queries_markdown(
     if source:
         lines += [f"Input: `{source}`.", ""]
     lines += [
-        "Cost per call: median (interquartile range). EDN map (JVM) = the app's in-memory map as a "
-        "Clojure map, each pattern answered by the same lookup or scan inside the JVM; EDN map "
-        "(Python emulation) = the same map emulated in Python (the reference answer; not the "
-        "Clojure app's figure); Datalevin (JVM) = the store's Datalog timed inside the JVM with "
-        "System/nanoTime, query result cache off (cached: on, the repeat of the query on an "
-        "unchanged database); Datalevin (Python bridge) = the same store called from Python "
-        "through JPype (cache on). Ratio = EDN map / Datalevin (JVM, cache off), both in the JVM "
+        f"Cost per call: median (interquartile range). {EDN_JVM} = the app's in-memory map as a "
+        "Clojure map, each pattern answered by the same lookup or scan inside the JVM; "
+        f"{EDN} = the same map emulated in Python (the reference answer every store is checked "
+        "against; not the Clojure app's figure); Datalevin (JVM) = the store's Datalog timed "
+        "inside the JVM with System/nanoTime, query result cache off (cached: on, the repeat of "
+        "the query on an unchanged database); Datalevin (Python bridge) = the same store called "
+        "from Python through JPype (cache on). Ratio = EDN map / Datalevin (JVM, cache off), "
+        "both in the JVM "
         f"('{BASIS_JVM}'); a row with '{BASIS_PYTHON}' divides the Python emulation's cost "
         "instead (the JVM did not time the map for it). Rows whose answers differ between stores "
         "are flagged, not ranked.",

@@ -103,7 +103,8 @@
   (if (or (nil? tz) (= tz "Z"))
     0
     (let [digits (str/replace (subs tz 1) ":" "")
-          secs (+ (* 3600 (Long/parseLong (subs digits 0 2))) (* 60 (Long/parseLong (subs digits 2))))]
+          secs (+ (* 3600 (Long/parseLong (subs digits 0 2)))
+                  (* 60 (Long/parseLong (subs digits 2))))]
       (if (= \+ (.charAt tz 0)) secs (- secs)))))
 
 (defn- py-ms
@@ -199,7 +200,8 @@
   gives them; each takes the map and one argument."
   {"sessions_by_type"
    (fn [m want]
-     (into [] (comp (filter #(= want (get % :session/type))) (map :session/id)) (builder-sessions m)))
+     (into [] (comp (filter #(= want (get % :session/type))) (map :session/id))
+           (builder-sessions m)))
    "learning_by_level"
    (fn [m want]
      (into []
@@ -244,7 +246,8 @@
   map for which hit? is true (_query_patterns._scan)."
   [m nss layout hit?]
   (into []
-        (comp (filter (fn [[k _]] (or (empty? nss) (and (keyword? k) (contains? nss (namespace k))))))
+        (comp (filter (fn [[k _]]
+                        (or (empty? nss) (and (keyword? k) (contains? nss (namespace k))))))
               (filter (fn [[_ v]] (some #(and (map? %) (hit? %)) (records v layout))))
               (map key))
         m))
