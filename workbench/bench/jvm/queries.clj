@@ -164,14 +164,15 @@
     :else nil))
 
 (defn- builder-sessions
-  "Maps holding :session/id, top-level values or one level down (iter_builder_sessions)."
+  "Maps holding :session/id, top-level values or one level down (iter_builder_sessions).
+  Reducibles, not lazy seqs, here and below: no garbage per pass, so no pass times a collection."
   [m]
   (eduction
    (mapcat (fn [[_ v]]
              (when (map? v)
                (if (contains? v :session/id)
                  [v]
-                 (filter #(and (map? %) (contains? % :session/id)) (vals v))))))
+                 (eduction (filter #(and (map? %) (contains? % :session/id))) (vals v))))))
    m))
 
 (defn- learning-records
@@ -186,14 +187,18 @@
    (mapcat (fn [[k v]]
              (when (and (keyword? k) (= "presence" (namespace k)) (map? v))
                (let [sid (name k)]
-                 (map (fn [[uid user]] [sid uid user]) v)))))
+                 (eduction (map (fn [[uid user]] [sid uid user])) v)))))
    m))
 
 (def ^:private session-times [:session/updated-at :session/created-at :session/completed-at])
 
-(defn- last-active [s]
-  (let [ts (keep #(to-ms (get s %)) session-times)]
-    (when (seq ts) (apply max ts))))
+(defn- last-active
+  "Latest of a builder session's times in epoch ms (session_last_active), nil without one."
+  [s]
+  (reduce (fn [best a]
+            (let [t (to-ms (get s a))]
+              (if (and t (or (nil? best) (> t best))) t best)))
+          nil session-times))
 
 (def ^:private map-queries
   "The plan's queries and the app's tag lookup on the map, by the name workbench.memory.queries
