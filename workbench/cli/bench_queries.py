@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     for r in queries_table_rows(ranked):
         ratio = r["map / Datalog"]
         print(
-            f"{r['rank']:>7}  {r['pattern']:<24} {ratio:>10}  {r['ratio of']:<38}  "
+            f"{r['rank']:>7}  {r['pattern']:<30} {ratio:>10}  {r['ratio of']:<38}  "
             f"{r['answers']:<8}  {r['reason']}"
         )
     print(queries_finding(ranked)["sentence"])
