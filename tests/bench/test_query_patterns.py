@@ -211,3 +211,18 @@ def test_the_ratio_divides_figures_of_one_stack_when_the_clojure_map_was_timed()
     sentence = queries_finding(rank_queries(_costs(rows)))["sentence"]
     assert "scan (10.0x: 500.0 us on the map, 50.0 us in Datalog)" in sentence
     assert "py (4.0x: 400.0 us on the map (Python emulation)" in sentence
+
+
+def test_a_ranking_all_on_the_jvm_says_so_and_keeps_the_python_emulation_as_evidence() -> None:
+    rows = [("scan", EDN, 5000.0, 10, True), ("scan", EDN_JVM, 500.0, 10, True),
+            ("scan", JVM, 50.0, 10, True), ("get", EDN, 1.0, 1, True),
+            ("get", EDN_JVM, 0.2, 1, True), ("get", JVM, 20.0, 1, True)]  # fmt: skip
+    ranked = rank_queries(_costs(rows))
+    assert set(ranked["basis"]) == {BASIS_JVM}
+    by = ranked.set_index("pattern")
+    assert "the Python emulation of the map takes 5.00 ms" in by.loc["scan", "reason"]
+    assert all(r["ratio of"] == BASIS_JVM for r in table_rows(ranked))
+    finding = queries_finding(ranked)
+    assert "as a Clojure map, both timed inside the JVM" in finding["sentence"]
+    assert "Python emulation" not in finding["sentence"]
+    assert f"| {BASIS_JVM} |" in queries_markdown(ranked)

@@ -26,6 +26,7 @@ from workbench import edn
 from workbench.analysis.schema.mapping import RECORD_LAYOUT, qualify
 from workbench.memory.queries import (
     QUERY_DEFAULTS,
+    as_keyword,
     canonical,
     iter_builder_sessions,
     iter_presence,
@@ -459,6 +460,46 @@ def edn_call(p: Pattern, data: Mapping) -> Callable[[], Any]:
         for k, v in data.items()
         if isinstance(v, Mapping) and type(v.get(attr)) is t and v.get(attr) == want
     ]
+
+
+#: each query's one argument to its Clojure map function (bench/jvm/queries.clj map-queries)
+_MAP_QUERY_ARG: dict[str, Callable[[dict], Any]] = {
+    "sessions_by_type": lambda params: as_keyword(params["type"]),
+    "learning_by_level": lambda params: as_keyword(params["level"]),
+    "sessions_active_since": lambda params: int(params["since_ms"]),
+    "sessions_with_users": lambda _params: None,
+    "learning_by_tag": lambda params: params["tag"],
+}
+#: the queries answering [session id, user id] pairs, not ids
+_PAIR_QUERIES = frozenset({"sessions_with_users"})
+
+
+def map_op(p: Pattern) -> list:
+    """The op answering p on the app's map as a Clojure map (queries.clj map-thunk), as EDN
+    values to convert: [:get keys], [:search text], [:query name arg], [:lookup attr value],
+    [:component namespaces layout field value] or [:range namespaces layout field lo hi]."""
+    kind = K(None, p.kind)
+    if p.kind == "get":
+        return [kind, list(p.keys)]
+    if p.kind == "search":
+        return [kind, p.params["text"]]
+    if p.kind == "query":
+        return [kind, p.name, _MAP_QUERY_ARG[p.name](p.params)]
+    if p.kind == "lookup":
+        return [kind, p.attr, p.value]
+    match = [p.value] if p.kind == "component" else [int(p.lo), int(p.hi)]
+    return [kind, list(p.namespaces), p.layout, p.field, *match]
+
+
+def map_answer(p: Pattern, result: Any) -> list:
+    """The canonical answer from the Clojure map's result for p (a get's values are the
+    caller's: their reference depends on the bridge's round trip)."""
+    from workbench.stores.datalevin import bridge as wdl
+
+    items = [wdl.to_edn(x) for x in result]
+    if p.kind == "query" and p.name in _PAIR_QUERIES:
+        return canonical([_printed(x) for x in pair] for pair in items)
+    return canonical(_printed(x) for x in items)
 
 
 class EntityKeys:

@@ -6,10 +6,12 @@ equality lookups on the attributes the profile finds selective, entries holding 
 record with a selective value, entries whose time attribute falls in the data's latest window)
 on each store and times it:
 
-- ``EDN map (Python emulation)``: the app's in-memory map, emulated by a Python dict scan;
-- ``EDN map (JVM, Clojure emulation)``: for get by key and substring search only, the map as a
-  Clojure map timed inside the JVM (``get``; ``pr-str`` + ``includes?`` over every entry): a
-  check on how much the Python emulation overstates the app's own scan;
+- ``EDN map (JVM, Clojure emulation)``: the app's in-memory map as a Clojure map, every pattern
+  answered inside the JVM by the same lookup or scan as the Python emulation (bench/jvm/queries.clj
+  ``time-map``: ``get``; ``pr-str`` + ``includes?`` over every entry; the plan's queries, the
+  lookups and the record scans over the map's entries), its answer checked against the reference;
+- ``EDN map (Python emulation)``: the same map emulated by a Python dict scan: the reference
+  answer, and the map's cost where the JVM could not time it (labelled, never the app's figure);
 - ``LMDB entity (Python)``: the workbench's LMDB entity store, its public methods;
 - ``Datalevin (JVM)``: the same Datalog the store runs, timed inside the JVM with System/nanoTime
   (bench/jvm/queries.clj), Datalevin's query result cache off: the cost of computing the answer;
@@ -19,8 +21,10 @@ on each store and times it:
   (result cache on, Datalevin's default).
 
 Every store's answer is compared with the EDN map's; a pattern answered differently is flagged and
-not ranked. ``rank_queries`` (a pure function of the costs) orders the rest by the ratio EDN cost /
-Datalevin (JVM) cost and gives the reason per row; ``write_queries`` writes queries.csv/.md.
+not ranked. ``rank_queries`` (a pure function of the costs) orders the rest by the ratio of the
+Clojure map's cost to Datalevin (JVM)'s, both inside the JVM (basis ``BASIS_JVM``; the Python
+emulation's cost only where the Clojure map was not timed, basis ``BASIS_PYTHON``), and gives the
+reason per row; ``write_queries`` writes queries.csv/.md.
 """
 
 from __future__ import annotations
@@ -49,6 +53,8 @@ from workbench.bench._query_patterns import (
     edn_call,
     jvm_ops,
     lmdb_call,
+    map_answer,
+    map_op,
     range_patterns,
     store_answer,
     suggested_patterns,
@@ -115,6 +121,23 @@ def _stats(samples_ns: Sequence[int], calls: int) -> dict[str, float]:
     return {"median_us": statistics.median(per), "q1_us": q[0], "q3_us": q[2], "n": len(per)}
 
 
+def _row(
+    p: Pattern, store: str, samples: list[int], answer: list | None, ref: list, entries: int
+) -> dict[str, Any]:
+    """One measure_queries row: the pattern's cost on a store, its answer checked against ref."""
+    return {
+        "pattern": p.name,
+        "source": p.source,
+        "what": p.what,
+        "why": p.why,
+        "store": store,
+        **_stats(samples, p.calls),
+        "rows": len(answer) if answer is not None else math.nan,
+        "equal": answer == ref if answer is not None else None,
+        "entries": entries,
+    }
+
+
 def _sample(fn: Callable[[], Any], timing: tuple[int, int, float, int]) -> list[int]:
     warmup, n, budget_s, min_n = timing
     ops = [(fn, None)] * (warmup + n)
@@ -123,6 +146,16 @@ def _sample(fn: Callable[[], Any], timing: tuple[int, int, float, int]) -> list[
 
 def _jvm_source() -> str:
     return (importlib.resources.files("workbench.bench") / "jvm" / "queries.clj").read_text()
+
+
+def _jvm_vars() -> Callable[[str], Any]:
+    """The bench's Clojure functions by name (queries.clj, loaded once per process)."""
+    from workbench.stores.datalevin import bridge as wdl
+
+    wdl.load_source("workbench.bench.queries", _jvm_source())
+    c = wdl.clj()
+    c.attach_thread()
+    return lambda name: c.var("workbench.bench.queries", name)
 
 
 def measure_queries(
@@ -159,21 +192,9 @@ def measure_queries(
     map_failed: list[str] = []
 
     def add(p: Pattern, store: str, samples: list[int], answer: list | None, ref: list) -> None:
-        rows.append(
-            {
-                "pattern": p.name,
-                "source": p.source,
-                "what": p.what,
-                "why": p.why,
-                "store": store,
-                **_stats(samples, p.calls),
-                "rows": len(answer) if answer is not None else math.nan,
-                "equal": answer == ref if answer is not None else None,
-                "entries": len(data),
-            }
-        )
+        rows.append(_row(p, store, samples, answer, ref, len(data)))
 
-    steps = len(patterns) * (4 if datalevin else 2)
+    steps = len(patterns) * (5 if datalevin else 2)
     bar = tqdm(total=steps, desc="query patterns", unit="run", disable=not progress)
     try:
         refs = {p.name: edn_answer(p, data) for p in patterns}
@@ -240,10 +261,8 @@ def _datalevin(
             bar.update()
     finally:
         store.close()
-    wdl.load_source("workbench.bench.queries", _jvm_source())
     c = wdl.clj()
-    c.attach_thread()
-    var = lambda name: c.var("workbench.bench.queries", name)  # noqa: E731
+    var = _jvm_vars()
     conn = var("open-conn").invoke(c.JString(str(path)))
     try:
         for p in patterns:
@@ -260,7 +279,7 @@ def _datalevin(
             bar.update()
     finally:
         var("close-conn").invoke(conn)
-    return skipped, _clojure_map(patterns, data, refs, add, timing, var)
+    return skipped, _clojure_map(patterns, data, refs, add, timing, var, bar)
 
 
 def _clojure_map(
@@ -270,40 +289,47 @@ def _clojure_map(
     add: Callable[..., None],
     timing: tuple[int, int, float, int],
     var: Callable[[str], Any],
+    bar: Any = None,
 ) -> list[str]:
-    """Get by key and search on the map as a Clojure map, inside the JVM (skipped when the
-    bridge cannot convert the data); the patterns the JVM failed on, with the JVM's error (a
-    search pr-str's every value: a value nested ~1,000 deep overflows the JVM's stack, as it
-    would in the app)."""
+    """Every pattern on the map as a Clojure map, inside the JVM (queries.clj time-map), its
+    answer compared with the reference; the patterns the JVM could not time, with why (the
+    bridge cannot convert the map; a JVM error: a search pr-str's every value, and a value
+    nested ~1,000 deep overflows the JVM's stack, as it would in the app)."""
     from workbench import edn
     from workbench.memory.queries import canonical
     from workbench.stores.datalevin import bridge as wdl
 
     c = wdl.clj()
     warmup, n, budget, min_n = timing
+    tick = bar.update if bar is not None else lambda _n=1: None
     try:
         jdata = wdl.to_clj(dict(data))
-    except (wdl.Unstorable, TypeError, ValueError):
-        return []
+    except (wdl.Unstorable, TypeError, ValueError) as exc:
+        tick(len(patterns))
+        return [f"every pattern (the bridge cannot convert the map: {exc})"]
     failed = []
     for p in patterns:
-        if p.kind == "get":
-            arg = c.PersistentVector.create(c.ObjectArray([wdl.to_clj(k) for k in p.keys]))
-        elif p.kind == "search":
-            arg = c.JString(p.params["text"])
-        else:
+        try:
+            op = wdl.to_clj(map_op(p))
+        except (wdl.Unstorable, TypeError, ValueError) as exc:
+            failed.append(f"{p.name}: {exc}")
+            tick()
             continue
-        op = c.PersistentVector.create(c.ObjectArray([c.kw(p.kind), arg]))
         try:
             out = var("time-map").invoke(jdata, op, warmup, n, min_n, int(budget * 1e9))
         except Exception as exc:  # noqa: BLE001 - a JVM error (StackOverflowError) is a finding
             failed.append(f"{p.name}: {wdl.java_error_text(exc)}")
             continue
-        result = [wdl.to_edn(x) for x in out.valAt(c.kw("result"))]
+        finally:
+            tick()
+        result = out.valAt(c.kw("result"))
         ref = refs[p.name]
         if p.kind == "get":
             answer = canonical(
-                [[_printed(k), edn.printed(v)] for k, v in zip(p.keys, result, strict=True)]
+                [
+                    [_printed(k), edn.printed(wdl.to_edn(v))]
+                    for k, v in zip(p.keys, result, strict=True)
+                ]
             )
             # compared with each value's own bridge round trip: conversion artifacts (a list
             # read back as a vector) are the bridge's, not the map's
@@ -311,7 +337,7 @@ def _clojure_map(
                 [[_printed(k), edn.printed(wdl.to_edn(wdl.to_clj(data[k])))] for k in p.keys]
             )
         else:
-            answer = canonical(_printed(k) for k in result)
+            answer = map_answer(p, result)
         add(p, EDN_JVM, [int(x) for x in out.valAt(c.kw("samples"))], answer, ref)
     return failed
 
@@ -338,7 +364,8 @@ def rank_queries(costs: pd.DataFrame) -> pd.DataFrame:
     """The ranked table: one row per pattern, best gain from Datalog first.
 
     costs: measure_queries' rows (pattern, source, what, store, median_us, q1_us, q3_us, rows,
-    equal, entries). Ratio = EDN map median / Datalevin (JVM) median; a pattern whose answers
+    equal, entries). Ratio = the Clojure map's median (the Python emulation's where the JVM did
+    not time the map; column basis says which) / Datalevin (JVM) median; a pattern whose answers
     differ between stores is flagged and left unranked, as is one without a JVM figure."""
     out = []
     for name, g in costs.groupby("pattern", sort=False):
@@ -467,13 +494,17 @@ def queries_markdown(
     if source:
         lines += [f"Input: `{source}`.", ""]
     lines += [
-        "Cost per call: median (interquartile range). EDN map = the app's in-memory map, emulated "
-        "in Python (not the Clojure app's figure; for get and search also as a Clojure map inside the "
-        "JVM, a closer stand-in for the app); Datalevin (JVM) = the store's Datalog timed "
-        "inside the JVM with System/nanoTime, query result cache off (cached: on, the repeat of the "
-        "query on an unchanged database); Datalevin (Python bridge) = the same store called from "
-        "Python through JPype (cache on). Ratio = EDN map / Datalevin (JVM, cache off). Rows "
-        "whose answers differ between stores are flagged, not ranked.",
+        f"Cost per call: median (interquartile range). {EDN_JVM} = the app's in-memory map as a "
+        "Clojure map, each pattern answered by the same lookup or scan inside the JVM; "
+        f"{EDN} = the same map emulated in Python (the reference answer every store is checked "
+        "against; not the Clojure app's figure); Datalevin (JVM) = the store's Datalog timed "
+        "inside the JVM with System/nanoTime, query result cache off (cached: on, the repeat of "
+        "the query on an unchanged database); Datalevin (Python bridge) = the same store called "
+        "from Python through JPype (cache on). Ratio = EDN map / Datalevin (JVM, cache off), "
+        "both in the JVM "
+        f"('{BASIS_JVM}'); a row with '{BASIS_PYTHON}' divides the Python emulation's cost "
+        "instead (the JVM did not time the map for it). Rows whose answers differ between stores "
+        "are flagged, not ranked.",
         "",
     ]
     if head:
