@@ -12,7 +12,6 @@ Python emulation of the EDN file), and say so.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -77,28 +76,15 @@ def jvm_latency(
     if label is None:
         raise ValueError(f"no JVM store for target {target!r}")
     ops = replay_ops(recorded)
-    plan = plan or ("quick" if quick else "full")
-    key = _trace_key(data, ops, plan)
-    shared = _BASELINES.get(key)
     replays, kept = replay_jvm(
         data,
         ops,
-        [label] if shared else [*BASELINE_STORES, label],
-        plan=plan,
+        [*BASELINE_STORES, label],
+        plan=plan or ("quick" if quick else "full"),
         answers=True,
         workdir=workdir,
         progress=progress,
     )
-    reused = bool(shared and shared[1] == kept)
-    if reused:
-        replays = {**shared[0], **replays}
-    elif shared:  # another op selection: the baselines replay this one
-        replays |= replay_jvm(
-            data, ops, list(BASELINE_STORES), plan=plan, answers=True, workdir=workdir,
-            progress=progress,
-        )[0]  # fmt: skip
-    else:
-        _BASELINES[key] = ({s: replays[s] for s in BASELINE_STORES}, kept)
     frame = replay_frame(replays, entries=len(data))
     mine = frame["store"] == label
     frame.loc[mine, "consistent_pct"] = consistency
@@ -130,23 +116,7 @@ def jvm_latency(
         "ops_replayed": len(kept),
         "ops_left_out": len(ops) - len(kept),
         "ops_timed": {s: len(r.ns) for s, r in replays.items()},
-        # True: the baselines' figures are those of an earlier rehearsal of the same trace
-        "baselines_shared": reused,
     }
-
-
-#: the baselines' replays per trace, shared by the rehearsals of one trace in this process (a
-#: notebook rehearses three targets on the same trace): each target is judged against the same
-#: baseline figures, and the baselines are replayed once
-_BASELINES: dict[str, tuple[dict[str, Any], list[int]]] = {}
-
-
-def _trace_key(data: Mapping, ops: Sequence[tuple[str, Any, Any]], plan: Any) -> str:
-    """A digest of the data, the op sequence and the replay plan."""
-    h = hashlib.sha256(edn.dumps(dict(data)).encode())
-    h.update(edn.dumps([list(op) for op in ops]).encode())
-    h.update(repr(sorted(plan.items()) if isinstance(plan, Mapping) else plan).encode())
-    return h.hexdigest()
 
 
 def _num(x: Any) -> float | None:
