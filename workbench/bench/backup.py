@@ -244,9 +244,12 @@ def _await_line(child: subprocess.Popen, timeout: float) -> str:
 #: the steps of the load of a dump the kill test stops at (see _backup_kill): half-way through
 #: the load, after it, after the swap
 LOAD_STEPS = 3
-#: JVM options of a kill-test child that loads a dump: it lives for one restore, so the JIT's
-#: first tier only (Clojure and Datalevin load several times faster) and the serial collector
-CHILD_JVM_ARGS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+#: JVM options of a kill-test child that loads a dump: it lives for one restore, so the serial
+#: collector, and for a short load the JIT's first tier only (Clojure and Datalevin start several
+#: times faster); a load of LONG_LOAD_S or more (a large memory) gets the optimising tier too
+CHILD_JVM_ARGS = "-XX:+UseSerialGC"
+SHORT_LOAD_JVM_ARGS = "-XX:TieredStopAtLevel=1"
+LONG_LOAD_S = 5.0
 
 
 def _spawn(restore: str, backup: Path, dest: Path, at: int, half_s: float) -> subprocess.Popen:
@@ -254,9 +257,8 @@ def _spawn(restore: str, backup: Path, dest: Path, at: int, half_s: float) -> su
     env = dict(os.environ)
     if restore.startswith("load"):
         spec["half_s"] = half_s
-        env["DATALEVIN_JVM_ARGS"] = (
-            env.get("DATALEVIN_JVM_ARGS", "") + " " + CHILD_JVM_ARGS
-        ).strip()
+        extra = CHILD_JVM_ARGS + ("" if 2 * half_s >= LONG_LOAD_S else " " + SHORT_LOAD_JVM_ARGS)
+        env["DATALEVIN_JVM_ARGS"] = (env.get("DATALEVIN_JVM_ARGS", "") + " " + extra).strip()
     return subprocess.Popen(
         [sys.executable, "-m", "workbench.bench._backup_kill", json.dumps(spec)],
         stdout=subprocess.PIPE,
@@ -282,7 +284,8 @@ def kill_restore(
     points, points that left the old or the new state, what went wrong where). `state` reads a
     destination's state (default: the sha256 of each file); `half_s`: where the load of a dump
     is killed half-way (half the load's measured seconds). parallel (default: for a load, whose
-    children each start a JVM): run the children for steps 1..max_points + 1 at once."""
+    children each start a JVM and load the whole dump): run the children for steps 1..max_points
+    at once, and no child past them (sequentially, the child past the last step says DONE)."""
     old_state = state(old)
     if old_state == new_state:
         return 0, 0, "not tested: the old and the new state are the same"
@@ -290,7 +293,7 @@ def kill_restore(
         parallel = restore.startswith("load")
     points = survived = 0
     notes: list[str] = []
-    steps = list(range(1, max_points + (2 if parallel else 1)))
+    steps = list(range(1, max_points + 1))
     children: dict[int, tuple[subprocess.Popen, Path]] = {}
 
     def start(at: int) -> None:
@@ -508,8 +511,49 @@ def _drop(paths: list[Path]) -> None:
 #: (2 cores; `phase_s` of the rows at 2,000 and 100,000 entries): the progress bar's weights, so
 #: that its ETA follows the work left rather than the number of methods. Keys: (method name,
 #: a step of PHASES), ("source NAME", "load"), ("schema", "infer").
-STEP_COST: dict[tuple[str, str], tuple[float, float]] = {}
+STEP_COST: dict[tuple[str, str], tuple[float, float]] = {
+    ("schema", "infer"): (0.2, 0.28),
+    ("source datalevin", "load"): (0.5, 1.64),
+    ("source lmdb-kv", "load"): (0.1, 0.034),
+    ("source lmdb-entity", "load"): (0.1, 0.39),
+    ("Datalevin copy", "backup while the app writes"): (0.5, 0.046),
+    ("Datalevin copy", "restore and check the live backup"): (0.3, 0.072),
+    ("Datalevin copy", "backup, app idle"): (0.05, 0.002),
+    ("Datalevin copy", "restore"): (0.05, 0.02),
+    ("Datalevin copy", "compare with the file"): (0.2, 0.043),
+    ("Datalevin copy", "app reads it"): (0.05, 0.0),
+    ("Datalevin copy", "kill test"): (2.0, 0.067),
+    ("Datalevin copy, compacted", "backup while the app writes"): (0.5, 0.041),
+    ("Datalevin copy, compacted", "restore and check the live backup"): (0.3, 0.057),
+    ("Datalevin copy, compacted", "backup, app idle"): (0.05, 0.004),
+    ("Datalevin copy, compacted", "restore"): (0.05, 0.02),
+    ("Datalevin copy, compacted", "compare with the file"): (0.2, 0.057),
+    ("Datalevin copy, compacted", "app reads it"): (0.05, 0.0),
+    ("Datalevin copy, compacted", "kill test"): (2.0, 0.1),
+    ("Datalevin datom dump/load", "backup while the app writes"): (0.5, 0.34),
+    ("Datalevin datom dump/load", "restore and check the live backup"): (1.0, 0.28),
+    ("Datalevin datom dump/load", "backup, app idle"): (0.1, 0.12),
+    ("Datalevin datom dump/load", "restore"): (0.5, 0.28),
+    ("Datalevin datom dump/load", "compare with the file"): (0.5, 0.16),
+    ("Datalevin datom dump/load", "app reads it"): (0.05, 0.0),
+    ("Datalevin datom dump/load", "kill test"): (25.0, 1.8),
+    ("py-lmdb compacting copy (lmdb-kv)", "backup while the app writes"): (0.5, 0.05),
+    ("py-lmdb compacting copy (lmdb-kv)", "restore and check the live backup"): (0.2, 0.5),
+    ("py-lmdb compacting copy (lmdb-kv)", "backup, app idle"): (0.05, 0.02),
+    ("py-lmdb compacting copy (lmdb-kv)", "restore"): (0.05, 0.02),
+    ("py-lmdb compacting copy (lmdb-kv)", "compare with the file"): (0.2, 0.5),
+    ("py-lmdb compacting copy (lmdb-kv)", "app reads it"): (0.05, 0.0),
+    ("py-lmdb compacting copy (lmdb-kv)", "kill test"): (1.0, 0.05),
+}
 _DEFAULT_COST = (0.5, 0.1)
+for _step, _cost in list(STEP_COST.items()):  # lmdb-entity: as lmdb-kv, its reads decode more
+    if _step[0] == "py-lmdb compacting copy (lmdb-kv)":
+        _fixed, _per_k = _cost
+        STEP_COST["py-lmdb compacting copy (lmdb-entity)", _step[1]] = (_fixed, 1.5 * _per_k)
+for _s in PHASES:  # the EDN export: its checks read the whole file, like lmdb-kv's
+    STEP_COST.setdefault(
+        ("workbench EDN export", _s), STEP_COST["py-lmdb compacting copy (lmdb-kv)", _s]
+    )
 
 
 def step_cost(kind: str, step: str, entries: int, repeats: int = 1) -> float:

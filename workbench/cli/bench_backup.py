@@ -65,7 +65,6 @@ def run(args: argparse.Namespace) -> int:
         generated_backup_memory,
         write_backup_outputs,
     )
-    from workbench.bench.backup import table_records
 
     data = check_input(args.file)
     out = check_out_dir(args.out, [data])
@@ -85,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
 
     def done(row: Any) -> None:  # each row as its method ends: shown, and on disk
         rows.append(row)
-        rec = table_records([row])[0]
+        rec = backup_table([row]).iloc[0].dropna()
         tqdm.write(" | ".join(f"{k}: {v}" for k, v in rec.items()))
         write_backup_outputs(rows, out)
 
