@@ -151,9 +151,24 @@ def test_every_method_restores_identical_data_on_datalevin(dl, small) -> None:
     assert by["Datalevin datom dump/load"].kill_points == 3
     # restore_lmdb swaps the restored folder in with one renameat2 exchange: no kill window left
     assert by["py-lmdb compacting copy (lmdb-kv)"].app_reads.startswith("no: Datalevin open-kv")
+    nan = len(_holding_nan({e.key: e.value for e in small.entries}))
     assert by["workbench EDN export"].app_reads == (
-        f"yes: clojure.edn/read-string gives {len(small.entries):,} entries = to the file's"
+        f"yes: clojure.edn/read-string gives {len(small.entries) - nan:,} entries = to the file's"
+        + (f", {nan:,} hold ##NaN (never = to itself in Clojure)" if nan else "")
     )
+
+
+def _holding_nan(data) -> list:
+    """Keys whose value holds a NaN somewhere (what the app's check counts apart)."""
+    import math
+
+    from workbench.stores.datalevin.bridge import walk_values
+
+    return [
+        k
+        for k, v in data.items()
+        if any(isinstance(x, float) and math.isnan(x) for x in walk_values(v))
+    ]
 
 
 @pytest.mark.datalevin
@@ -197,17 +212,15 @@ def _export_reads_back_and_the_app_check_sees_a_changed_entry(src, data, tmp_pat
     path.write_text(src.edn_text(), encoding="utf-8")
     back = edn.load(path)
     assert len(back) == len(data) and all(edn.identical(back[k], v) for k, v in data.items())
+    nan = _holding_nan(data)
     assert app_reads(export, path, data, src).startswith(
-        f"yes: clojure.edn/read-string gives {len(data)} entries"
+        f"yes: clojure.edn/read-string gives {len(data) - len(nan)} entries"
     )
-    k = next(k for k, v in data.items() if isinstance(v, dict))
+    k = next(k for k, v in data.items() if isinstance(v, dict) and k not in nan)
     path.write_text(edn.dumps({**back, k: "changed"}), encoding="utf-8")
     got = app_reads(export, path, data, src)
-    assert (
-        got.startswith("partly:")
-        and f"{len(data) - 1} of {len(data)} entries" in got
-        and edn.printed(k, 40) in got
-    )
+    assert got.startswith("partly:") and edn.printed(k, 40) in got
+    assert f"{len(data) - 1 - len(nan)} of {len(data)} entries" in got
     path.write_text("{:a", encoding="utf-8")
     assert app_reads(export, path, data, src).startswith("no: clojure.edn/read-string")
 

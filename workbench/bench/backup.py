@@ -508,7 +508,8 @@ def _drop(paths: list[Path]) -> None:
 # ------------------------------------------------------------------------------ progress
 
 #: (fixed seconds, seconds per 1,000 entries) of each step, measured on the development machine
-#: (2 cores; `phase_s` of the rows at 2,000 and 100,000 entries): the progress bar's weights, so
+#: (2 cores, shared: load 6 to 12; `phase_s` of a bench-backup run's rows at 1,693 entries, 3
+#: repeats, and 100,000, once; the schema and the sources from the log of a 100k run): the progress bar's weights, so
 #: that its ETA follows the work left rather than the number of methods. Keys: (method name,
 #: a step of PHASES), ("source NAME", "load"), ("schema", "infer").
 STEP_COST: dict[tuple[str, str], tuple[float, float]] = {
@@ -516,44 +517,50 @@ STEP_COST: dict[tuple[str, str], tuple[float, float]] = {
     ("source datalevin", "load"): (0.5, 1.64),
     ("source lmdb-kv", "load"): (0.1, 0.034),
     ("source lmdb-entity", "load"): (0.1, 0.39),
-    ("Datalevin copy", "backup while the app writes"): (0.5, 0.046),
-    ("Datalevin copy", "restore and check the live backup"): (0.3, 0.072),
-    ("Datalevin copy", "backup, app idle"): (0.05, 0.002),
-    ("Datalevin copy", "restore"): (0.05, 0.02),
-    ("Datalevin copy", "compare with the file"): (0.2, 0.043),
-    ("Datalevin copy", "app reads it"): (0.05, 0.0),
-    ("Datalevin copy", "kill test"): (2.0, 0.067),
-    ("Datalevin copy, compacted", "backup while the app writes"): (0.5, 0.041),
-    ("Datalevin copy, compacted", "restore and check the live backup"): (0.3, 0.057),
-    ("Datalevin copy, compacted", "backup, app idle"): (0.05, 0.004),
-    ("Datalevin copy, compacted", "restore"): (0.05, 0.02),
-    ("Datalevin copy, compacted", "compare with the file"): (0.2, 0.057),
-    ("Datalevin copy, compacted", "app reads it"): (0.05, 0.0),
-    ("Datalevin copy, compacted", "kill test"): (2.0, 0.1),
-    ("Datalevin datom dump/load", "backup while the app writes"): (0.5, 0.34),
-    ("Datalevin datom dump/load", "restore and check the live backup"): (1.0, 0.28),
-    ("Datalevin datom dump/load", "backup, app idle"): (0.1, 0.12),
-    ("Datalevin datom dump/load", "restore"): (0.5, 0.28),
-    ("Datalevin datom dump/load", "compare with the file"): (0.5, 0.16),
-    ("Datalevin datom dump/load", "app reads it"): (0.05, 0.0),
-    ("Datalevin datom dump/load", "kill test"): (25.0, 1.8),
-    ("py-lmdb compacting copy (lmdb-kv)", "backup while the app writes"): (0.5, 0.05),
-    ("py-lmdb compacting copy (lmdb-kv)", "restore and check the live backup"): (0.2, 0.5),
-    ("py-lmdb compacting copy (lmdb-kv)", "backup, app idle"): (0.05, 0.02),
-    ("py-lmdb compacting copy (lmdb-kv)", "restore"): (0.05, 0.02),
-    ("py-lmdb compacting copy (lmdb-kv)", "compare with the file"): (0.2, 0.5),
-    ("py-lmdb compacting copy (lmdb-kv)", "app reads it"): (0.05, 0.0),
-    ("py-lmdb compacting copy (lmdb-kv)", "kill test"): (1.0, 0.05),
+    ("Datalevin copy", "backup while the app writes"): (0.64, 0.000),
+    ("Datalevin copy", "restore and check the live backup"): (0.62, 0.029),
+    ("Datalevin copy", "backup, app idle"): (0.01, 0.002),
+    ("Datalevin copy", "restore"): (0.01, 0.012),
+    ("Datalevin copy", "compare with the file"): (0.12, 0.028),
+    ("Datalevin copy", "app reads it"): (0.03, 0.000),
+    ("Datalevin copy", "kill test"): (1.12, 0.029),
+    ("Datalevin copy, compacted", "backup while the app writes"): (0.55, 0.034),
+    ("Datalevin copy, compacted", "restore and check the live backup"): (0.12, 0.028),
+    ("Datalevin copy, compacted", "backup, app idle"): (0.01, 0.003),
+    ("Datalevin copy, compacted", "restore"): (0.01, 0.010),
+    ("Datalevin copy, compacted", "compare with the file"): (0.17, 0.026),
+    ("Datalevin copy, compacted", "app reads it"): (0.01, 0.000),
+    ("Datalevin copy, compacted", "kill test"): (1.43, 0.022),
+    ("Datalevin datom dump/load", "backup while the app writes"): (0.64, 0.115),
+    ("Datalevin datom dump/load", "restore and check the live backup"): (1.29, 0.165),
+    ("Datalevin datom dump/load", "backup, app idle"): (0.07, 0.058),
+    ("Datalevin datom dump/load", "restore"): (0.43, 0.115),
+    ("Datalevin datom dump/load", "compare with the file"): (0.97, 0.116),
+    ("Datalevin datom dump/load", "app reads it"): (0.01, 0.017),
+    ("Datalevin datom dump/load", "kill test"): (140.95, 0.060),
+    ("py-lmdb compacting copy (lmdb-kv)", "backup while the app writes"): (0.07, 0.013),
+    ("py-lmdb compacting copy (lmdb-kv)", "restore and check the live backup"): (0.01, 0.398),
+    ("py-lmdb compacting copy (lmdb-kv)", "backup, app idle"): (0.02, 0.005),
+    ("py-lmdb compacting copy (lmdb-kv)", "restore"): (0.01, 0.007),
+    ("py-lmdb compacting copy (lmdb-kv)", "compare with the file"): (0.01, 0.354),
+    ("py-lmdb compacting copy (lmdb-kv)", "app reads it"): (0.01, 0.000),
+    ("py-lmdb compacting copy (lmdb-kv)", "kill test"): (1.23, 0.002),
+    ("py-lmdb compacting copy (lmdb-entity)", "backup while the app writes"): (0.29, 0.018),
+    ("py-lmdb compacting copy (lmdb-entity)", "restore and check the live backup"): (0.01, 0.400),
+    ("py-lmdb compacting copy (lmdb-entity)", "backup, app idle"): (0.06, 0.011),
+    ("py-lmdb compacting copy (lmdb-entity)", "restore"): (0.02, 0.014),
+    ("py-lmdb compacting copy (lmdb-entity)", "compare with the file"): (0.01, 0.422),
+    ("py-lmdb compacting copy (lmdb-entity)", "app reads it"): (0.01, 0.000),
+    ("py-lmdb compacting copy (lmdb-entity)", "kill test"): (1.75, 0.020),
+    ("workbench EDN export", "backup while the app writes"): (0.91, 0.060),
+    ("workbench EDN export", "restore and check the live backup"): (0.83, 0.072),
+    ("workbench EDN export", "backup, app idle"): (0.01, 0.072),
+    ("workbench EDN export", "restore"): (0.01, 0.006),
+    ("workbench EDN export", "compare with the file"): (0.37, 0.077),
+    ("workbench EDN export", "app reads it"): (0.39, 0.117),
+    ("workbench EDN export", "kill test"): (1.17, 0.017),
 }
 _DEFAULT_COST = (0.5, 0.1)
-for _step, _cost in list(STEP_COST.items()):  # lmdb-entity: as lmdb-kv, its reads decode more
-    if _step[0] == "py-lmdb compacting copy (lmdb-kv)":
-        _fixed, _per_k = _cost
-        STEP_COST["py-lmdb compacting copy (lmdb-entity)", _step[1]] = (_fixed, 1.5 * _per_k)
-for _s in PHASES:  # the EDN export: its checks read the whole file, like lmdb-kv's
-    STEP_COST.setdefault(
-        ("workbench EDN export", _s), STEP_COST["py-lmdb compacting copy (lmdb-kv)", _s]
-    )
 
 
 def step_cost(kind: str, step: str, entries: int, repeats: int = 1) -> float:
