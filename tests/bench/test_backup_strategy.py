@@ -130,8 +130,10 @@ def test_outputs_have_the_backup_heading_and_every_row(tmp_path) -> None:
 
 @pytest.mark.datalevin
 def test_every_method_restores_identical_data_on_datalevin(dl, small) -> None:
-    rows = bb.compare_backups(small, "small", progress=False)
+    handed = []
+    rows = bb.compare_backups(small, "small", repeats=1, progress=False, on_row=handed.append)
     assert [r.method for r in rows] == list(bb.METHOD_NAMES)
+    assert handed == rows  # each row handed over as its method ended, in order
     for r in rows:
         assert r.errors == [], r.method
         assert (r.identical, r.live_differences) == (len(small.entries), 0), r.method
@@ -139,6 +141,7 @@ def test_every_method_restores_identical_data_on_datalevin(dl, small) -> None:
         assert r.app_ops_during >= 0 and r.backup_s_writing > 0
         # every method's kill column is a measurement: at least one kill, each left old or new
         assert r.kill_points >= 1 and r.kill_safe, (r.method, r.kill_points, r.kill_note)
+        assert list(r.phase_s) == list(bb.PHASES), r.method  # every step timed, once, in order
     by = {r.method: r for r in rows}
     for name in ("Datalevin copy", "Datalevin copy, compacted", "Datalevin datom dump/load"):
         assert by[name].app_reads.startswith("yes: Datalevin opens it"), by[name].app_reads
@@ -148,7 +151,24 @@ def test_every_method_restores_identical_data_on_datalevin(dl, small) -> None:
     assert by["Datalevin datom dump/load"].kill_points == 3
     # restore_lmdb swaps the restored folder in with one renameat2 exchange: no kill window left
     assert by["py-lmdb compacting copy (lmdb-kv)"].app_reads.startswith("no: Datalevin open-kv")
-    assert "clojure.edn/read-string" in by["workbench EDN export"].app_reads
+    nan = len(_holding_nan({e.key: e.value for e in small.entries}))
+    assert by["workbench EDN export"].app_reads == (
+        f"yes: clojure.edn/read-string gives {len(small.entries) - nan:,} entries = to the file's"
+        + (f", {nan:,} hold ##NaN (never = to itself in Clojure)" if nan else "")
+    )
+
+
+def _holding_nan(data) -> list:
+    """Keys whose value holds a NaN somewhere (what the app's check counts apart)."""
+    import math
+
+    from workbench.stores.datalevin.bridge import walk_values
+
+    return [
+        k
+        for k, v in data.items()
+        if any(isinstance(x, float) and math.isnan(x) for x in walk_values(v))
+    ]
 
 
 @pytest.mark.datalevin
@@ -166,6 +186,7 @@ def test_the_kill_test_catches_a_load_that_is_not_staged(dl, small, tmp_path) ->
         src.backup("dump", tmp_path / "a.nippy")
         with src.writing():  # the app's saves land in the second dump
             src.backup("dump", tmp_path / "b.nippy")
+        _export_reads_back_and_the_app_check_sees_a_changed_entry(src, data, tmp_path)
     finally:
         src.close()
     _dl_load(tmp_path / "a.nippy", tmp_path / "old")
@@ -179,6 +200,29 @@ def test_the_kill_test_catches_a_load_that_is_not_staged(dl, small, tmp_path) ->
     )  # fmt: skip
     assert (points, survived) == (1, 0), (points, survived, note)
     assert any(w in note for w in ("neither old nor new", "missing", "not a database")), note
+
+
+def _export_reads_back_and_the_app_check_sees_a_changed_entry(src, data, tmp_path) -> None:
+    """The EDN export written from the stored blobs (no decoding) reads back identical to the
+    file; the app's check in the JVM counts an entry changed in the file as differing."""
+    from workbench.bench._backup_methods import METHODS, app_reads
+
+    export = next(m for m in METHODS if m.kill_restore == "file")
+    path = tmp_path / "export.edn"
+    path.write_text(src.edn_text(), encoding="utf-8")
+    back = edn.load(path)
+    assert len(back) == len(data) and all(edn.identical(back[k], v) for k, v in data.items())
+    nan = _holding_nan(data)
+    assert app_reads(export, path, data, src).startswith(
+        f"yes: clojure.edn/read-string gives {len(data) - len(nan)} entries"
+    )
+    k = next(k for k, v in data.items() if isinstance(v, dict) and k not in nan)
+    path.write_text(edn.dumps({**back, k: "changed"}), encoding="utf-8")
+    got = app_reads(export, path, data, src)
+    assert got.startswith("partly:") and edn.printed(k, 40) in got
+    assert f"{len(data) - 1 - len(nan)} of {len(data)} entries" in got
+    path.write_text("{:a", encoding="utf-8")
+    assert app_reads(export, path, data, src).startswith("no: clojure.edn/read-string")
 
 
 def _mapping(memory):
@@ -215,3 +259,27 @@ def test_app_writing_on_an_empty_memory_replays_nothing_and_does_not_fail(tmp_pa
         assert app.errors == [] and app.stamps == []
     finally:
         store.close()
+
+
+def test_the_table_says_how_often_each_row_was_timed(tmp_path) -> None:
+    rows = [_row("Datalevin copy", repeats=3), _row("workbench EDN export", repeats=1)]
+    table = bb.backup_table(rows)
+    assert list(table["timed"]) == ["median of 3", "once"]
+    assert bb.default_repeats(2_000) == 3 and bb.default_repeats(bb.ONE_RUN_FROM) == 1
+    text = bb.write_backup_outputs(rows, tmp_path)[1].read_text()
+    assert "| median of 3 |" in text and "| once |" in text
+
+
+def test_the_progress_bar_counts_every_step_once_and_ends_at_its_total() -> None:
+    bar = bb._Progress("x", list(bb.METHODS), 100_000, 1, disable=False)
+    bar.advance(bb.step_cost("schema", "infer", 100_000))
+    for source in {m.source for m in bb.METHODS}:
+        bar.loading(source)(100_000)
+    for m in bb.METHODS:
+        for step in bb.PHASES:
+            with bar.step(m, step, {}):
+                pass
+    assert bar.bar.n == pytest.approx(bar.bar.total, abs=0.1)
+    # the weights follow the size: a 100k memory's steps weigh more than a small one's
+    small = bb._Progress("x", list(bb.METHODS), 60, 1, disable=True)
+    assert small.bar.total < bar.bar.total

@@ -2,19 +2,20 @@
 
 ``JvmSource(data, mapping, folder)`` builds each entry's entity with the Datalevin store's own
 mapping (``entity_of``: the inferred schema, :workbench/key, component records), hands them to the
-JVM once and loads them there into a Datalog database under the store's schema: the database the
+JVM a batch at a time and loads them there into a Datalog database under the store's schema: the database the
 app would back up. From then on the JVM does the work: the app's mixed trace writing while a
 backup runs (``writing``), Datalevin's copy / compacted copy / datom dump (``backup``), the load
-of a dump (``load_dump``), and the checks of a restored database against the file's blobs
-(``compare``). Python only moves paths and counts across the bridge, so a 100k-entry memory is
-backed up in seconds, not through one bridge call per entity.
+of a dump (``load_dump``), the checks of a restored database against the file's blobs
+(``compare``), the EDN export's text from the stored blobs (``edn_text``) and the app's reading of
+an exported file (``edn_reads``). The file's blobs stay in the JVM (a 100k-entry memory is not
+held twice); Python only moves paths, counts and the export's text across the bridge.
 """
 
 from __future__ import annotations
 
 import importlib.resources
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -70,10 +71,23 @@ def trace_sample(data: Mapping, seed: int = 0) -> dict:
 _LEARNING_ID = edn.Keyword("learning", "id")
 
 
-class JvmSource:
-    """The Datalevin source database in the JVM, loaded with data, and the trace's inputs."""
+#: entities built and sent to the JVM per transaction while the source loads
+LOAD_BATCH = 1000
 
-    def __init__(self, data: Mapping, mapping: Any, folder: Path, seed: int = 0) -> None:
+
+class JvmSource:
+    """The Datalevin source database in the JVM, loaded with data, and the trace's inputs.
+    The file's values (blobs and printed keys) live in the JVM only (`expected`, `printed`),
+    and entities cross the bridge a batch at a time: no copy of the memory is held twice."""
+
+    def __init__(
+        self,
+        data: Mapping,
+        mapping: Any,
+        folder: Path,
+        seed: int = 0,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
         from workbench.stores.datalevin import bridge as wdl
         from workbench.stores.datalevin._datalog import entity_of
         from workbench.stores.datalevin.store import KEY_ATTR
@@ -81,8 +95,7 @@ class JvmSource:
         self.c = c = wdl.clj()
         c.attach_thread()
         self.mapping, self.folder = mapping, Path(folder)
-        blob = edn.Keyword("memory", "value")
-        jents, self.blobs, self.texts, self.skipped = [], {}, {}, []
+        self.texts, self.skipped = {}, []
 
         def build(k: Any, v: Any) -> tuple[dict, Any] | None:
             try:
@@ -91,20 +104,26 @@ class JvmSource:
             except (wdl.Unstorable, KeyTooLongError, ValueError, TypeError):
                 return None
 
-        for k, v in data.items():
-            built = build(k, v)
-            if built is None:
-                self.skipped.append(edn.printed(k, 80))
-                continue
-            ent, jent = built
-            jents.append(jent)
-            self.blobs[ent[KEY_ATTR]] = ent[blob]
-            self.texts[k] = ent[KEY_ATTR]
         schema = wdl.schema_to_clj(mapping.schema, extra={KEY_ATTR: ("string", "one", "identity")})
-        self.conn = var("open-source").invoke(
-            c.JString(str(self.folder)), schema, c.PersistentVector.create(c.ObjectArray(jents))
-        )
-        self.expected = self._jmap(self.blobs)
+        self.conn = var("open-source").invoke(c.JString(str(self.folder)), schema)
+        import jpype
+
+        hash_map = jpype.JClass("java.util.HashMap")
+        self.expected, self.printed = hash_map(), hash_map()
+        load = var("load-batch!")
+        items = list(data.items())
+        for i in range(0, len(items), LOAD_BATCH):
+            jents = []
+            for k, v in items[i : i + LOAD_BATCH]:
+                built = build(k, v)
+                if built is None:
+                    self.skipped.append(edn.printed(k, 40))
+                    continue
+                jents.append(built[1])
+                self.texts[k] = built[0][KEY_ATTR]
+            load.invoke(self.conn, c.ObjectArray(jents), self.expected, self.printed)
+            if progress is not None:
+                progress(len(items[i : i + LOAD_BATCH]))
         self._trace(data, build, seed)
 
     def _jmap(self, d: Mapping) -> Any:
@@ -175,19 +194,32 @@ class JvmSource:
         ns, n = var("backup!").invoke(self.conn, self.c.kw(kind), self.c.JString(str(dest)), ops)
         return int(ns) / 1e9, int(n)
 
-    def rows(self) -> dict:
-        """Every entry of the source as (key, value), decoded from its blob in Python."""
-        from workbench.stores.datalevin.store import key_from_text, value_from_entity
+    def edn_text(self) -> str:
+        """Every entry of the source as one EDN map, written from the blobs as stored (one
+        query, no value decoded): `printed-key blob` pairs, comma-separated, in braces. A blob
+        that is not EDN text (a binary codec) is decoded and printed."""
+        from workbench.migrate.modes import RESERVED_NS
 
-        flat = list(var("source-rows").invoke(self.conn))
-        out = {}
-        for i in range(0, len(flat), 3):
-            ent = {edn.Keyword("memory", "key"): str(flat[i + 1])}
-            b = flat[i + 2]
-            text = isinstance(b, str | self.c.String)
-            ent[edn.Keyword("memory", "value")] = str(b) if text else bytes(b)
-            out[key_from_text(str(flat[i]))] = value_from_entity(self.mapping, ent)
-        return out
+        flat = var("source-blobs").invoke(self.conn)
+        reserved = f":{RESERVED_NS}/"
+        parts = []
+        for i in range(0, len(flat), 2):
+            pk, b = str(flat[i]), flat[i + 1]
+            if pk.startswith(reserved):
+                continue  # the migrator's bookkeeping, never exported (as migrate.export_edn)
+            if isinstance(b, str | self.c.String):
+                text = str(b)
+            else:
+                text = edn.dumps(self.mapping.codec.decode(bytes(b)), pr_str=True)
+            parts.append(f"{pk} {text}")
+        return "{" + ", ".join(parts) + "}"
+
+    def edn_reads(self, path: Path) -> tuple[int, int, int, int, list[str]]:
+        """The app's reading of the EDN file at path, in the JVM (`edn-reads` in backup.clj):
+        (entries read, equal to the file's, holding ##NaN, differing, first differing keys)."""
+        got = var("edn-reads").invoke(self.c.JString(str(path)), self.expected, self.printed)
+        n, same, nan, differ, shown = got
+        return int(n), int(same), int(nan), int(differ), [str(k) for k in shown]
 
     def compare(self, path: Path, live: bool) -> dict[str, int]:
         """The restored database at path against the file's blobs (live: the trace's touched

@@ -11,7 +11,6 @@ copy is a file copy in Python; the load of a dump runs in the JVM, then Python s
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -21,10 +20,11 @@ from typing import Any
 from workbench import edn
 from workbench.bench import _backup_jvm as bj
 from workbench.bench import _backup_restore as br
+from workbench.io import atomic_write_text
 from workbench.migrate import backup as mb
 
 JVM = "JVM: Datalevin's API (backup.clj, System/nanoTime)"
-PYTHON = "Python (workbench), reading the JVM's Datalevin source"
+PYTHON = "Python (workbench): the JVM's Datalevin source's EDN blobs written as one map"
 PY_LMDB = "py-lmdb (Python)"
 
 
@@ -89,8 +89,9 @@ def _lmdb_restore(backup: Path, dest: Path) -> Path:
 
 
 def _edn_export(src: Any, dest: Path, ops: Any = None) -> tuple[Path, None, None]:
-    """Every entry of the JVM's source (one query; blobs decoded in Python) as one EDN map."""
-    return Path(mb.export_edn(src.rows(), dest).path), None, None
+    """Every entry of the JVM's source as one EDN map, from the stored blobs (one query; no blob
+    decoded or re-printed), written atomically. Its read-back check is the restore's."""
+    return Path(atomic_write_text(dest, src.edn_text())), None, None
 
 
 METHODS: tuple[Method, ...] = (
@@ -145,49 +146,39 @@ def _short(text: str) -> str:
     return text.split(". ")[0].rstrip(".")
 
 
-def _holds_nan(value: Any) -> bool:
-    from workbench.stores.datalevin.bridge import walk_values
+def _printed_key(text: str) -> str:
+    from workbench.analysis.schema.mapping import parse_printed_key
 
-    return any(isinstance(v, float) and math.isnan(v) for v in walk_values(value))
+    try:
+        return edn.printed(parse_printed_key(text), 40)
+    except ValueError:
+        return text[:40]
 
 
-def app_reads(method: Method, path: Path, data: Mapping) -> str:
-    """Can the Clojure app read the restored backup? Asked of the session JVM (through the bridge):
-    clojure.edn/read-string for an EDN file, each entry compared with the file's value by
-    clojure.core/= (the app's equality: 1 and 1N are equal); Datalevin's open-kv for a folder."""
+def app_reads(method: Method, path: Path, data: Mapping, source: Any = None) -> str:
+    """Can the Clojure app read the restored backup? Asked of the session JVM: for an EDN file,
+    clojure.edn/read-string of it, each entry compared with the file's value (its blob read by
+    clojure.edn) by clojure.core/= (the app's equality: 1 and 1N are equal), in the JVM
+    (`source.edn_reads`); Datalevin's open-kv for a folder."""
     from workbench.stores.datalevin import bridge as wdl
 
     c = wdl.clj()
     c.attach_thread()
     if method.kill_restore == "file":
         try:
-            read = c.var("clojure.edn", "read-string").invoke(
-                c.JString(path.read_text(encoding="utf-8"))
-            )
+            n_read, n_same, n_nan, n_differ, shown = source.edn_reads(path)
         except Exception as exc:  # noqa: BLE001 - the reader's refusal is the finding
             return f"no: clojure.edn/read-string: {wdl.java_error_text(exc)}"
-        equal = c.var("clojure.core", "=")
-        differ = []
-        for k, v in data.items():
-            try:
-                jk = wdl.to_clj(k)
-                same = bool(read.containsKey(jk)) and bool(
-                    equal.invoke(read.valAt(jk), wdl.to_clj(v))
-                )
-            except wdl.Unstorable:
-                same = False
-            if not same:
-                differ.append(k)
-        nan = [k for k in differ if _holds_nan(data[k])]
-        differ = [k for k in differ if k not in nan]
-        n = len(data) - len(differ) - len(nan)
-        note = f", {len(nan):,} hold ##NaN (never = to itself in Clojure)" if nan else ""
-        if not differ and int(read.count()) == len(data):
+        # entries the Datalevin source could not hold are not in the export: they differ
+        n_differ += len(source.skipped)
+        shown = [_printed_key(k) for k in shown] + source.skipped
+        n = len(data) - n_differ - n_nan
+        note = f", {n_nan:,} hold ##NaN (never = to itself in Clojure)" if n_nan else ""
+        if not n_differ and n_read == len(data):
             return f"yes: clojure.edn/read-string gives {n:,} entries = to the file's{note}"
-        shown = ", ".join(edn.printed(k, 40) for k in differ[:3])
         return (
             f"partly: clojure.edn/read-string reads it; {n:,} of {len(data):,} entries = to the "
-            f"file's{note}; differs: {shown}"
+            f"file's{note}; differs: {', '.join(shown[:3])}"
         )
     try:
         kv = c.core("open-kv", c.JString(str(path)))

@@ -15,6 +15,7 @@ COLUMNS = (
     "data",
     "method",
     "runs in",
+    "timed",
     "backup s (app writing)",
     "app ops during backup",
     "backup s (idle)",
@@ -34,6 +35,10 @@ def _seconds(s: float) -> str:
 def _spread(median: float, lo: float, hi: float, repeats: int) -> str:
     text = _seconds(median)
     return text if repeats < 2 else f"{text} ({_seconds(lo)} to {_seconds(hi)})"
+
+
+def _timed(row: Any) -> str:
+    return "once" if row.repeats < 2 else f"median of {row.repeats}"
 
 
 def _live(row: Any) -> str:
@@ -71,6 +76,7 @@ def table_records(rows: Sequence[Any]) -> list[dict[str, Any]]:
                 "data": f"{r.data} ({r.entries:,} entries)",
                 "method": r.method,
                 "runs in": r.runs_in,
+                "timed": _timed(r),
                 "backup s (app writing)": _spread(
                     r.backup_s_writing, r.backup_s_writing_min, r.backup_s_writing_max, r.repeats
                 ),
@@ -173,14 +179,16 @@ def write_backup_outputs(rows: Sequence[Any], out_dir: str | os.PathLike) -> tup
     writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for rec in raw:
-        writer.writerow({**rec, "errors": "; ".join(rec.get("errors", []))})
+        phases = "; ".join(f"{k}: {v:.2f} s" for k, v in rec.get("phase_s", {}).items())
+        writer.writerow({**rec, "errors": "; ".join(rec.get("errors", [])), "phase_s": phases})
     csv_path = atomic_write_text(out / "backup.csv", buf.getvalue())
     rec = backup_recommendation(rows)
     text = (
         f"# {TABLE_HEADING}\n\n{_markdown(table_records(rows))}\n\n## Recommendation\n\n"
         f"{rec['sentence']}\n\nStatus: {rec['status']}."
         + (f" {rec['why'][:1].upper()}{rec['why'][1:]}." if rec["why"] else "")
-        + "\n\nTimes are medians over each row's repeats (min to max in brackets). "
+        + "\n\nTimes are medians over each row's runs (column 'timed'; min to max in brackets); "
+        "a row timed once shows its one run, with no spread. "
         "Datalevin's copy, dump and load, the app's trace writing to the Datalevin source and "
         "the entry-by-entry check of a restored Datalevin database ran inside the workbench's "
         "JVM (bench/jvm/backup.clj, System/nanoTime), not in the Clojure app; the py-lmdb "

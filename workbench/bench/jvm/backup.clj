@@ -17,13 +17,22 @@
 (set! *warn-on-reflection* true)
 
 (defn open-source
-  "The source database: a Datalevin Datalog database at path under schema (Datalevin's default
-  flags, every commit durable), loaded with entities 1000 per transaction. Returns the conn."
-  [^String path schema entities]
-  (let [conn (d/get-conn path schema)]
-    (doseq [batch (partition-all 1000 entities)]
-      (d/transact! conn (vec batch)))
-    conn))
+  "The source database: an empty Datalevin Datalog database at path under schema (Datalevin's
+  default flags, every commit durable), filled by load-batch!. Returns the conn."
+  [^String path schema]
+  (d/get-conn path schema))
+
+(defn load-batch!
+  "Transact one batch of entities into the source (one transaction) and note each one's blob in
+  expected ({:workbench/key text -> :memory/value}) and its printed key in printed ({:workbench/key
+  text -> :memory/key}): the file's values, kept in the JVM only, as the very Strings transacted."
+  [conn entities ^Map expected ^Map printed]
+  (d/transact! conn (vec entities))
+  (doseq [ent entities]
+    (let [k (:workbench/key ent)]
+      (.put expected k (:memory/value ent))
+      (.put printed k (:memory/key ent))))
+  (count entities))
 
 (defn close-conn [conn] (d/close conn))
 
@@ -149,17 +158,52 @@
         (conj counts (count (filter allowed extra)) (count (remove allowed extra))))
       (finally (d/close conn)))))
 
-(defn source-rows
-  "Every entry of conn's database as a flat String array [key-text printed-key blob ...] (the
-  workbench's EDN export decodes the blobs in Python)."
+(defn source-blobs
+  "Every entry of conn's database as a flat array [printed-key blob ...] (:memory/key,
+  :memory/value), from one database value: what the EDN export writes without decoding a blob."
   ^objects [conn]
-  (let [rows (d/q '[:find ?wk ?pk ?b :where [?e :workbench/key ?wk] [?e :memory/key ?pk]
-                    [?e :memory/value ?b]]
-                  (d/db conn))
-        out (object-array (* 3 (count rows)))]
-    (reduce (fn [i [wk pk b]] (aset out i wk) (aset out (+ i 1) pk) (aset out (+ i 2) b) (+ i 3))
-            0 rows)
+  (let [rows (d/q '[:find ?pk ?b :where [?e :memory/key ?pk] [?e :memory/value ?b]] (d/db conn))
+        out (object-array (* 2 (count rows)))]
+    (reduce (fn [i [pk b]] (aset out i pk) (aset out (inc i) b) (+ i 2)) 0 rows)
     out))
+
+(defn- holds-nan? [v]
+  (boolean (some #(and (instance? Double %) (Double/isNaN (double %))) (tree-seq coll? seq v))))
+
+(defn edn-reads
+  "Can the app read the EDN file at path? clojure.edn/read-string of the whole file (throws if
+  it cannot), then each of the file's values (expected: {key text blob}, printed: {key text
+  printed key}; both read with clojure.edn, as the app reads the file) compared by clojure.core/=
+  with the entry read from the export (values holding ##NaN counted apart). Returns [entries-read
+  equal holding-NaN differing first-differing-printed-keys]."
+  [^String path ^Map expected ^Map printed]
+  (let [got (edn/read-string (slurp path :encoding "UTF-8"))
+        read1 (fn [^String s] (try (edn/read-string s) (catch Exception _ ::unreadable)))]
+    (loop [es (seq (.entrySet expected)) same 0 nan 0 differ 0 shown []]
+      (if-let [^java.util.Map$Entry e (first es)]
+        (let [k (read1 (.get printed (.getKey e)))
+              v (read1 (.getValue e))
+              ok (and (not= k ::unreadable) (not= v ::unreadable) (contains? got k)
+                      (= (get got k) v))]
+          (cond
+            ;; a value holding ##NaN is counted apart, = or not: = finds clojure.edn's one NaN
+            ;; object equal to itself by identity only, never by value
+            (and (not= v ::unreadable) (holds-nan? v)) (recur (next es) same (inc nan) differ shown)
+            ok (recur (next es) (inc same) nan differ shown)
+            :else (recur (next es) same nan (inc differ)
+                         (cond-> shown (< (count shown) 3) (conj (.get printed (.getKey e)))))))
+        [(count got) same nan differ shown]))))
+
+(defn- digest-field!
+  "Feed one datom field to md: a String or byte[] as its bytes, anything else as its pr-str, then
+  a type tag and a separator (so 1 and \"1\" differ)."
+  [^MessageDigest md v]
+  (cond
+    (string? v) (.update md (.getBytes ^String v "UTF-8"))
+    (bytes? v) (.update md ^bytes v)
+    :else (.update md (.getBytes ^String (pr-str v) "UTF-8")))
+  (.update md (.getBytes (.getName (class v)) "UTF-8"))
+  (.update md (byte 0)))
 
 (defn content-hash
   "sha256 of every datom [e a v] of the database at path, in index order (nil when it does not
@@ -171,7 +215,9 @@
       (try
         (let [md (MessageDigest/getInstance "SHA-256")]
           (doseq [dt (d/datoms (d/db conn) :eav)]
-            (.update md (.getBytes (pr-str [(:e dt) (:a dt) (:v dt)]) "UTF-8")))
+            (digest-field! md (:e dt))
+            (digest-field! md (:a dt))
+            (digest-field! md (:v dt)))
           (apply str (map #(format "%02x" %) (.digest md))))
         (catch Throwable _ nil)
         (finally (d/close conn))))))
