@@ -229,9 +229,14 @@
                 ;; the empty op stays one call per sample: the overhead a single-call sample carries
                 p (if (#{:noop :startup} k) 1 (calls-per-sample warm))]
             (swap! per assoc k p)
-            ;; a batched op runs the timing loop's inner loop, which the JIT compiles on its own
+            ;; a batched op runs the timing loop's inner loop, which the JIT compiles on its own,
+            ;; in the background: at least 500 ms of it (a sub-us op's warm-up calls take only
+            ;; milliseconds, and the first timed run would otherwise precede the compiled code)
             (when (> p 1)
-              (time-op (fns k) slots (max 1 (quot (long warmup) p)) (long (* 1000000 warmup-ms)) 1 p)))))
+              (let [until (+ (System/nanoTime) 500000000)]
+                (loop []
+                  (time-op (fns k) slots (max 1 (quot (long warmup) p)) (long (* 1000000 warmup-ms)) 1 p)
+                  (when (< (System/nanoTime) until) (recur))))))))
       ;; run r of every kind before run r+1 of any: the spread compares two passes over all ops
       (let [per @per
             per-run (vec (for [_ (range runs)]
