@@ -185,9 +185,8 @@ def run_decomposition(
                     "value_bytes": value_bytes,
                     "datoms_per_entity": _num(res, c.kw("datoms-per-entity")),
                     "stored": _num(res, c.kw("stored")),  # entries in the step's store at its end
-                    "entries_used": len(inputs[ds])
-                    if ds
-                    else 0,  # of the dataset (DATA_STEP_ENTRIES)
+                    # the dataset's entries the data steps drew from (DATA_STEP_ENTRIES)
+                    "entries_used": len(inputs[ds]) if ds else 0,
                     "load_1m": load,
                     "cpus": os.cpu_count() or 0,
                 }

@@ -6,7 +6,8 @@ store and op kind (noop = the harness's own cost, get, save, startup) it runs an
 then two timed runs (run 1 of every op before run 2 of any), each of up to ``n`` samples within a
 time budget. A sample is one call, or for an op under 1 us (an atom read, a write-behind save) a
 batch of calls lasting about 2 us, divided by its size (``calls_per_sample``): a nanoTime pair
-costs ~25 ns and ticks coarsely, so a 50 ns op timed alone reads as the clock's steps. Rows are labelled ``engine="jvm"``; Python-side figures never go in this frame.
+costs ~25 ns and ticks coarsely, so a 50 ns op timed alone reads as the clock's steps. Rows are
+labelled ``engine="jvm"``; Python-side figures never go in this frame.
 Stores: ``edn-app`` (atom + debounced 100 ms spit of pr-str), ``edn-app[durable]`` (temp file,
 fsync, rename on each save), ``datalevin-kv`` with Datalevin's default flags (which fsync every
 commit, = the workbench's ``sync``) and with ``nosync``, and the atom-in-front cached architectures
@@ -386,7 +387,7 @@ def jvm_spread(frame: pd.DataFrame, ops: Sequence[str] = ("get", "save")) -> pd.
     the calls each sample timed (ops under 1 us are timed in batches)."""
     sel = frame[(frame["engine"] == ENGINE) & frame["op"].isin(ops)]
     cols = ["entries", "store", "op", "calls_per_sample", "run1_p50_us", "run2_p50_us"]
-    return sel[[c for c in cols if c in sel] + ["spread_pct"]]
+    return sel[[*cols, "spread_pct"]]
 
 
 @contextmanager

@@ -198,7 +198,7 @@
   (let [n (alength warm)
         tail (Arrays/copyOfRange warm (int (quot n 2)) (int n))
         med (do (Arrays/sort tail) (aget tail (quot (alength tail) 2)))]
-    (if (< med 1000) (min 1000 (max 2 (quot 2000 (max med 1)))) 1)))
+    (if (< med 1000) (min 1000 (quot 2000 (max med 1))) 1)))
 
 ;; a pending debounced spit would otherwise be half-written when startup slurps the file
 (defn- settle! [store] (when-let [f (:settle store)] (f)))
@@ -220,26 +220,31 @@
         (aset vs i (get data k))))
     (let [kinds (filter #(or (not= % :startup) (:startup store)) (keys plan))
           fns (into {} (map (fn [k] [k (op-fn store k ks vs)]) kinds))
-          per (atom {})]
-      (doseq [k kinds]
-        (settle! store)
-        (let [{:keys [warmup warmup-ms]} (plan k)]
-          ;; one warm-up call may be enough: a whole-file write at 100k entries takes seconds
-          (let [warm (time-op (fns k) slots (long warmup) (long (* 1000000 warmup-ms)) 1 1)
-                ;; the empty op stays one call per sample: the overhead a single-call sample carries
-                p (if (#{:noop :startup} k) 1 (calls-per-sample warm))]
-            (swap! per assoc k p)
-            ;; a batched op runs the timing loop's inner loop, which the JIT compiles on its own,
-            ;; in the background: at least 500 ms of it (a sub-us op's warm-up calls take only
-            ;; milliseconds, and the first timed run would otherwise precede the compiled code)
-            (when (> p 1)
-              (let [until (+ (System/nanoTime) 500000000)]
-                (loop []
-                  (time-op (fns k) slots (max 1 (quot (long warmup) p)) (long (* 1000000 warmup-ms)) 1 p)
-                  (when (< (System/nanoTime) until) (recur))))))))
+          ;; per kind, after its untimed warm-up: the calls one timed sample makes
+          per (into {}
+                    (for [k kinds]
+                      (do
+                        (settle! store)
+                        (let [{:keys [warmup warmup-ms]} (plan k)
+                              ;; one warm-up call may be enough: a whole-file write at 100k
+                              ;; entries takes seconds
+                              warm (time-op (fns k) slots (long warmup) (long (* 1000000 warmup-ms)) 1 1)
+                              ;; the empty op stays one call per sample: the overhead a
+                              ;; single-call sample carries
+                              p (if (#{:noop :startup} k) 1 (calls-per-sample warm))]
+                          ;; a batched op runs the timing loop's inner loop, which the JIT compiles
+                          ;; on its own, in the background: at least 500 ms of it (a sub-us op's
+                          ;; warm-up calls take only milliseconds, and the first timed run would
+                          ;; otherwise precede the compiled code)
+                          (when (> p 1)
+                            (let [until (+ (System/nanoTime) 500000000)]
+                              (loop []
+                                (time-op (fns k) slots (max 1 (quot (long warmup) p))
+                                         (long (* 1000000 warmup-ms)) 1 p)
+                                (when (< (System/nanoTime) until) (recur)))))
+                          [k p]))))]
       ;; run r of every kind before run r+1 of any: the spread compares two passes over all ops
-      (let [per @per
-            per-run (vec (for [_ (range runs)]
+      (let [per-run (vec (for [_ (range runs)]
                            (into {} (map (fn [k]
                                            (settle! store)
                                            (let [{:keys [n budget-ms]} (plan k)]
