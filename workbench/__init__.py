@@ -75,6 +75,8 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "BenchConfig": ("workbench.bench.harness", "BenchConfig"),
     "run_benchmark": ("workbench.bench.harness", "run_benchmark"),
     "run_jvm": ("workbench.bench.jvm", "run_jvm"),
+    "jvm_input": ("workbench.bench.jvm", "jvm_input"),
+    "decomposition_input": ("workbench.bench.decompose", "decomposition_input"),
     "JVM_STORES": ("workbench.bench.jvm", "JVM_STORES"),
     "jvm_overhead": ("workbench.bench.jvm", "jvm_overhead"),
     "jvm_spread": ("workbench.bench.jvm", "jvm_spread"),

@@ -397,6 +397,33 @@ def test_differential_every_store_gives_identical_answers(tmp_path, generated):
             s.close()
 
 
+def test_entity_store_read_in_another_thread_never_gives_an_attribute_id_twice(tmp_path):
+    """A read's older snapshot taken while another thread's write transaction adds attributes
+    used to reset the attribute table, so the next new attribute took an id already given: the
+    rehearsal's copy thread and the app's thread then read values under the wrong attributes
+    (a plan-mapping cache entity read back {:cache/key <created-at> :cache/value <expires-at>})."""
+    import threading
+
+    s = LmdbEntityStore(tmp_path / "e", mapping="plan", durability="nosync")
+    s.put(K("a", "b"), "text")  # the plan's cache entity: its attributes are in the table
+    before = len(s._aid)
+
+    def body(txn):
+        first = s._aid_for(txn, K("t", "first"))
+        reader = threading.Thread(target=s.get, args=(K("a", "b"),))  # a snapshot without it
+        reader.start()
+        reader.join()
+        return first, s._aid_for(txn, K("t", "second"))
+
+    first, second = s._write(body)
+    assert (first, second) == (before + 1, before + 2)
+    s.close()
+    with LmdbEntityStore(tmp_path / "e", mapping="plan", durability="nosync") as again:
+        ids = list(again._aid.values())
+        assert len(ids) == len(set(ids)) == before + 2  # one attribute per id on disk too
+        assert again.get(K("a", "b")) == "text"
+
+
 def test_entity_store_map_grows_and_rolls_back_counters(tmp_path, generated):
     s = LmdbEntityStore(
         tmp_path / "grow",

@@ -31,9 +31,15 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from workbench.bench._timing import load_1m
-from workbench.bench.jvm import _datalog_input, _plan, _var, jvm_data
+from workbench.bench.jvm import JvmInput, _plan, _var, jvm_data, jvm_input, subset_input
 
-__all__ = ["DATA_STEP_ENTRIES", "DECOMPOSE_PLANS", "STEPS", "run_decomposition"]
+__all__ = [
+    "DATA_STEP_ENTRIES",
+    "DECOMPOSE_PLANS",
+    "STEPS",
+    "decomposition_input",
+    "run_decomposition",
+]
 
 #: step -> (figure it explains, condition shown, machine step: run once, not per dataset)
 STEPS: dict[str, tuple[str, str, bool]] = {
@@ -86,11 +92,12 @@ DECOMPOSE_PLANS: dict[str, dict[str, tuple[int, int, int, int]]] = {
         "fsync": (1_000, 2_000, 100, 500),
         "kv-one-published": (2_000, 3_000, 1_000, 2_000),
         "kv-batch-published": (100, 3_000, 100, 3_000),
-        "nippy": (100, 2_000, 100, 2_000),
-        "kv-batch-ours": (50, 4_000, 50, 4_000),
+        # the data steps run after run_jvm: their code is compiled, the warm-up fills the store
+        "nippy": (100, 2_000, 50, 1_000),
+        "kv-batch-ours": (50, 4_000, 20, 2_000),
         "datalog-published": (40, 4_000, 30, 3_000),
-        "datalog-blob": (40, 4_000, 30, 3_000),
-        "datalog-ours": (20, 6_000, 15, 6_000),
+        "datalog-blob": (40, 4_000, 10, 1_500),
+        "datalog-ours": (20, 6_000, 5, 3_000),
     },
 }
 
@@ -108,17 +115,33 @@ def _iqr_pct(ns: np.ndarray) -> float:
     return 100.0 * float(q75 - q25) / float(q50)
 
 
+def decomposition_input(data: Mapping | JvmInput) -> JvmInput:
+    """The entries the data steps draw from, converted for the JVM: all of data's, or every k-th
+    past DATA_STEP_ENTRIES (the same mix of kinds and sizes), taken from a JvmInput's converted
+    values when given one. Raises ValueError when no entry is one a JVM store takes."""
+    kept = data.data if isinstance(data, JvmInput) else jvm_data(data)[0]
+    step = -(-len(kept) // DATA_STEP_ENTRIES)
+    if step <= 1:
+        return jvm_input(data)
+    keys = list(kept)[::step]
+    if isinstance(data, JvmInput):
+        return subset_input(jvm_input(data), keys)
+    return jvm_input({k: kept[k] for k in keys})
+
+
 def run_decomposition(
-    datasets: Mapping[str, Mapping],
+    datasets: Mapping[str, Mapping | JvmInput],
     plan: str | Mapping[str, tuple[int, int, int, int]] = "quick",
     workdir: str | Path | None = None,
     progress: bool = True,
 ) -> pd.DataFrame:
     """Time every decomposition step inside the JVM: machine steps once (dataset ""), data steps
-    per dataset. One row per step: figure, condition, entries per call (batch), timed calls (n),
-    p50 per call (ms) and its spread (interquartile range / median, %), entries per second at that p50, bytes per value, datoms per entity (Datalog),
-    entries stored by the step's end, the dataset's entries the data steps drew from (at most
-    DATA_STEP_ENTRIES), the 1-min load average before the step and the CPU count."""
+    per dataset (its entries, or the JvmInput run_jvm took: nothing is converted again). One row
+    per step: figure, condition, entries per call (batch), timed calls (n), p50 per call (ms) and
+    its spread (interquartile range / median, %), entries per second at that p50, bytes per
+    value, datoms per entity (Datalog), entries stored by the step's end, the dataset's entries
+    the data steps drew from (at most DATA_STEP_ENTRIES), the 1-min load average before the step
+    and the CPU count."""
     from workbench.stores.datalevin import bridge as wdl
 
     plan_d = DECOMPOSE_PLANS[plan] if isinstance(plan, str) else dict(plan)
@@ -126,30 +149,25 @@ def run_decomposition(
     c = wdl.clj()
     c.attach_thread()
     step_f = _var("decompose-step")
-    inputs = {}
+    inputs: dict[str, JvmInput] = {}
     for name, data in datasets.items():
-        kept, _ = jvm_data(data)
-        if len(kept) > DATA_STEP_ENTRIES:  # every k-th entry: the same mix of kinds and sizes
-            items = list(kept.items())
-            kept = dict(items[:: -(-len(items) // DATA_STEP_ENTRIES)])
-        if kept:
-            inputs[name] = kept
+        try:
+            inputs[name] = decomposition_input(data)
+        except ValueError:  # no entry a JVM store takes
+            continue
     if not inputs:
         raise ValueError("no entry with a keyword key and a non-nil value to decompose")
     jobs = [("", s) for s, (_f, _c, machine) in STEPS.items() if machine and s in plan_d]
     jobs += [(n, s) for n in inputs for s, (_f, _c, m) in STEPS.items() if not m and s in plan_d]
     root = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="wb-decompose-"))
-    converted: dict[str, tuple[Any, Any]] = {}
     rows = []
     try:
         bar = tqdm(jobs, desc="published-figure decomposition", unit="step",
                    disable=not progress)  # fmt: skip
         for ds, step in bar:
             bar.set_postfix_str(f"{step} {ds}".strip())
-            if ds and ds not in converted:  # machine steps take no data
-                jdata = wdl.to_clj(inputs[ds])
-                converted[ds] = (jdata, _datalog_input(inputs[ds], jdata))
-            jdata, dlg = converted.get(ds, (None, None))
+            inp = inputs.get(ds)  # machine steps (dataset "") take no data
+            jdata, dlg = (inp.jdata, inp.datalog) if inp else (None, None)
             if dlg is not None and step.startswith("datalog") and not dlg.texts:
                 continue  # no entry the Datalog store takes: nothing to time
             folder = root / f"{len(rows):02d}-{step}"
@@ -186,7 +204,7 @@ def run_decomposition(
                     "datoms_per_entity": _num(res, c.kw("datoms-per-entity")),
                     "stored": _num(res, c.kw("stored")),  # entries in the step's store at its end
                     # the dataset's entries the data steps drew from (DATA_STEP_ENTRIES)
-                    "entries_used": len(inputs[ds]) if ds else 0,
+                    "entries_used": len(inputs[ds].data) if ds else 0,
                     "load_1m": load,
                     "cpus": os.cpu_count() or 0,
                 }

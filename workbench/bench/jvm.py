@@ -16,12 +16,18 @@ per key under the inferred hybrid schema (the Datalevin store's own mapping buil
 Python; the JVM transacts, pulls and queries them), whose extra ops are the plan's four queries
 (the same Datalog as DatalevinStore's, timed with bench/jvm/queries.clj; on the default-flag store
 only, as the nosync variant reads through the same code). Every Datalevin store's
-initial load, 1,000 entries per transaction, is timed as the ``bulk-load`` op.
+initial load, 1,000 entries per transaction, is timed as the ``bulk-load`` op, but for a Datalog
+store after the first of a run: it opens a copy of that one's files (``loaded_from``; a second
+load of 100k entities took 24 s and only repeated the first's transactions without fsync).
+A store whose startup runs the same code on the same data as an earlier store's (``startup_as``)
+repeats that store's startup row (``timed_as``), and an op kind the JVM has warmed up already
+for the same kind of store warms up for less (``_WARMED``).
 """
 
 from __future__ import annotations
 
 import importlib.resources
+import os
 import shutil
 import tempfile
 import time
@@ -44,6 +50,9 @@ __all__ = [
     "JVM_PLANS",
     "OPS",
     "JvmStore",
+    "JvmInput",
+    "jvm_input",
+    "subset_input",
     "run_jvm",
     "harness_source",
     "jvm_overhead",
@@ -68,12 +77,18 @@ PLAN_QUERIES = (
 @dataclass(frozen=True)
 class JvmStore:
     """One JVM store: harness constructor, flags, durability label, window of loss (ms; None =
-    whatever the OS had not yet written), and which store it caches (cached architectures)."""
+    whatever the OS had not yet written), and the store whose startup runs the same code on the
+    same data (its startup is then timed once, under that store, and shown for both)."""
 
     kind: str
     flags: str | None
     durability: str
     window_ms: float | None
+    startup_as: str | None = None
+    #: op kinds timed over their whole budget rather than stopping at n samples: the store has a
+    #: background writer (write-behind: a drain every 100 ms), and a run shorter than its period
+    #: either meets a drain or does not, by chance (measured: a 0.13 us save timed 0.26 us)
+    whole_budget: tuple[str, ...] = ()
 
 
 _SYNC = "fsync per commit (Datalevin default #{:nordahead :notls} = workbench sync)"
@@ -81,14 +96,23 @@ _SYNC = "fsync per commit (Datalevin default #{:nordahead :notls} = workbench sy
 #: checked in datalevin/constants.clj), so the contrasting variant measured is `nosync`.
 JVM_STORES: dict[str, JvmStore] = {
     "edn-app": JvmStore("edn-app", None, "none: debounced 100 ms spit, no fsync", 100.0),
-    "edn-app[durable]": JvmStore("edn-durable", None, "temp file + fsync + rename per save", 0.0),
+    # the durable variant differs in its saves only: startup = the same slurp + read-string
+    "edn-app[durable]": JvmStore(
+        "edn-durable", None, "temp file + fsync + rename per save", 0.0, startup_as="edn-app"
+    ),
     "datalevin-kv[default]": JvmStore("datalevin-kv", None, _SYNC, 0.0),
     "datalevin-kv[nosync]": JvmStore(
         "datalevin-kv", durability_mode("nosync").datalevin, "nosync: no fsync", None
     ),
     "cached-write-through[default]": JvmStore("write-through", None, _SYNC, 0.0),
+    # the write policy differs in saves only: startup = the same reopen + load of every entry
     "cached-write-behind[default]": JvmStore(
-        "write-behind", None, "batched every 100 ms, then fsync", 100.0
+        "write-behind",
+        None,
+        "batched every 100 ms, then fsync",
+        100.0,
+        startup_as="cached-write-through[default]",
+        whole_budget=("save",),
     ),
     "datalevin-datalog[default]": JvmStore("datalevin-datalog", None, _SYNC, 0.0),
     "datalevin-datalog[nosync]": JvmStore(
@@ -99,20 +123,22 @@ JVM_STORES: dict[str, JvmStore] = {
 #: op kind -> (n per timed run, budget ms per run, warm-up calls, warm-up budget ms). Datalevin's
 #: get-value reaches the JIT's steady state after ~10^5 calls (measured: 28 us p50 after 3*10^4
 #: warm-up gets, 10 us after 3*10^5 on the loaded 2-core machine), hence the long get warm-up.
+#: Saves warm up by time rather than by count: 1,000 warm-up saves (the former plan) were 10 ms
+#: of a 10 us nosync commit, and its first timed run came out 15-30% slower than its second.
 JVM_PLANS: dict[str, dict[str, tuple[int, int, int, int]]] = {
     "quick": {
         "noop": (20_000, 200, 20_000, 200),
         "get": (20_000, 400, 300_000, 3_000),
-        "save": (2_000, 400, 200, 400),
+        "save": (2_000, 400, 20_000, 1_000),
         "startup": (3, 2_000, 1, 2_000),
         "query": (200, 400, 20, 400),
     },
     "full": {
         "noop": (100_000, 2_000, 100_000, 2_000),
-        "get": (100_000, 3_000, 300_000, 6_000),
-        "save": (10_000, 2_000, 1_000, 2_000),
+        "get": (100_000, 1_500, 300_000, 6_000),
+        "save": (10_000, 2_000, 20_000, 2_000),
         "startup": (10, 5_000, 2, 3_000),  # one warm-up call once a startup takes 3 s (100k)
-        "query": (1_000, 2_000, 100, 2_000),
+        "query": (1_000, 1_000, 100, 1_000),
     },
 }
 
@@ -176,7 +202,69 @@ def _datalog_input(data: Mapping, jdata: Any = None) -> _Datalog:
     return _Datalog(jmap(ents), schema, jmap(vals), texts, mapping, len(data) - len(texts))
 
 
-def _open(label: str, folder: Path, jdata: Any, dlg: _Datalog | None = None) -> Any:
+@dataclass
+class JvmInput:
+    """A dataset converted once for the JVM, for run_jvm and run_decomposition to share: the
+    entries every JVM store takes, how many were left out, their Clojure map and, once a Datalog
+    store needs it, the Datalog store's input."""
+
+    data: dict
+    skipped: int
+    jdata: Any
+    datalog: _Datalog | None = None
+
+
+def jvm_input(data: Mapping | JvmInput, datalog: bool = True) -> JvmInput:
+    """data converted for the JVM stores (the bridge's exact to_clj; with datalog, also the
+    Datalog store's entities by its own mapping); a JvmInput is completed, not converted again.
+    Raises ValueError when no entry has a keyword key and a non-nil value."""
+    from workbench.stores.datalevin import bridge as wdl
+
+    if not isinstance(data, JvmInput):
+        wdl.start_jvm()
+        wdl.clj().attach_thread()
+        kept, skipped = jvm_data(data)
+        if not kept:
+            raise ValueError("no entry with a keyword key and a non-nil value to benchmark")
+        data = JvmInput(kept, skipped, wdl.to_clj(kept))
+    if datalog and data.datalog is None:
+        data.datalog = _datalog_input(data.data, data.jdata)
+    return data
+
+
+def subset_input(inp: JvmInput, keys: Sequence[Any]) -> JvmInput:
+    """The JvmInput of `keys` (keys of inp.data), taken from inp's converted values and entities
+    (the Datalog schema stays inp's): nothing is converted again but the keys."""
+    from workbench.stores.datalevin import bridge as wdl
+
+    c = wdl.clj()
+    select = c.var("clojure.core", "select-keys")
+    data = {k: inp.data[k] for k in keys}
+    out = JvmInput(data, 0, select.invoke(inp.jdata, wdl.to_clj(edn.Vector(keys))))
+    dlg = inp.datalog
+    if dlg is not None:
+        texts = {k: dlg.texts[k] for k in keys if k in dlg.texts}
+        jtexts = c.PersistentVector.create(c.ObjectArray([c.JString(t) for t in texts.values()]))
+        out.datalog = _Datalog(
+            select.invoke(dlg.entities, jtexts),
+            dlg.schema,
+            select.invoke(dlg.values, jtexts),
+            texts,
+            dlg.mapping,
+            len(keys) - len(texts),
+        )
+    return out
+
+
+def _open(
+    label: str,
+    folder: Path,
+    jdata: Any,
+    dlg: _Datalog | None = None,
+    loaded_copy: Path | None = None,
+) -> Any:
+    """JVM store `label` in folder, loaded with the data; loaded_copy: the closed folder of a
+    Datalog store loaded with the same entities, whose files are copied instead of loading."""
     from workbench.stores.datalevin import bridge as wdl
 
     c = wdl.clj()
@@ -184,7 +272,12 @@ def _open(label: str, folder: Path, jdata: Any, dlg: _Datalog | None = None) -> 
     path = c.JString(str(folder))
     if spec.kind == "datalevin-datalog":
         opts = c.read(f"{{:kv-opts {{:flags {spec.flags}}}}}") if spec.flags else None
-        return _var("datalevin-datalog").invoke(path, dlg.entities, dlg.schema, opts)
+        mode = "load"
+        if loaded_copy is not None:
+            shutil.copytree(loaded_copy, folder, dirs_exist_ok=True)
+            _fsync_tree(folder)  # else the copy's writeback lands in the timed runs
+            mode = "loaded"
+        return _var("datalevin-datalog").invoke(path, dlg.entities, dlg.schema, opts, c.kw(mode))
     if spec.kind in ("edn-app", "edn-durable"):
         mode = c.kw("durable" if spec.kind == "edn-durable" else "app")
         return _var("edn-app").invoke(c.JString(str(folder / "memory.edn")), jdata, mode)
@@ -205,6 +298,18 @@ def _plan(plan: Mapping[str, tuple[int, int, int, int]]) -> Any:
     return wdl.clj().read("{" + text + "}")
 
 
+def _fsync_tree(folder: Path) -> None:
+    """Flush every file under folder to disk (a copy of hundreds of MB is written back by the
+    kernel seconds later, on the CPUs and the disk the benchmark is timing)."""
+    for path in folder.rglob("*"):
+        if path.is_file():
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+
 def _samples(arr: Any) -> list[int]:
     return np.asarray(memoryview(arr), dtype=np.int64).tolist() if arr is not None else []
 
@@ -221,7 +326,7 @@ def jvm_data(data: Mapping) -> tuple[dict, int]:
 
 
 def run_jvm(
-    data: Mapping,
+    data: Mapping | JvmInput,
     stores: Sequence[str] = tuple(JVM_STORES),
     plan: str | Mapping[str, tuple[int, int, int, int]] = "quick",
     seed: int = 0,
@@ -232,23 +337,23 @@ def run_jvm(
     """Time every op kind inside the JVM for each store: one row per store x op (engine "jvm"),
     percentiles over both timed runs, each run's p50 and their spread, plus the store's
     consistency/completion read back from disk, file size, durability window and the 1-min load
-    average as the store's run began."""
+    average as the store's run began. ``timed_as`` names the store whose run timed the row: a
+    store's own label, or for a startup that runs the same code on the same data as an earlier
+    store's (JvmStore.startup_as), that store's, whose figures the row repeats."""
     from workbench.stores.datalevin import bridge as wdl
 
     plan_d = JVM_PLANS[plan] if isinstance(plan, str) else dict(plan)
-    wdl.start_jvm()
+    inp = jvm_input(data, datalog=any(_is_datalog(s) for s in stores))
     c = wdl.clj()
     c.attach_thread()
-    data, skipped = jvm_data(data)
-    if not data:
-        raise ValueError("no entry with a keyword key and a non-nil value to benchmark")
-    jdata = wdl.to_clj(data)
-    dlg = _datalog_input(data, jdata) if any(_is_datalog(s) for s in stores) else None
-    jplan = _plan({k: v for k, v in plan_d.items() if k != "query"})
+    data, skipped, jdata, dlg = inp.data, inp.skipped, inp.jdata, inp.datalog
+    timed_here = {k: v for k, v in plan_d.items() if k != "query"}
     measure, consistency = _var("measure"), _var("consistency")
     close = c.kw("close")
     root = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="wb-jvm-"))
     rows = []
+    startups: dict[str, dict] = {}  # store -> its startup row's figures (for startup_as)
+    loaded_datalog: tuple[str, Path] | None = None  # a closed Datalog store holding every entity
     try:
         bar = tqdm(stores, desc=f"JVM bench, {len(data):,} entries", unit="store",
                    disable=not progress)  # fmt: skip
@@ -259,11 +364,20 @@ def run_jvm(
             folder.mkdir(parents=True, exist_ok=True)
             load_at_start = load_1m()
             t0 = time.perf_counter()
-            store = _open(label, folder, jdata, dlg)
-            load_s = time.perf_counter() - t0
             datalog = _is_datalog(label)
+            copied_from = loaded_datalog if datalog else None
+            store = _open(label, folder, jdata, dlg, copied_from[1] if copied_from else None)
+            load_s = time.perf_counter() - t0
+            shared = spec.startup_as if spec.startup_as in startups else None
+            kinds = {
+                k: _warm_plan(v, (spec.kind, k) in _WARMED, k in spec.whole_budget)
+                for k, v in timed_here.items()
+                if not (shared and k == "startup")
+            }
             try:
-                result = measure.invoke(store, dlg.entities if datalog else jdata, jplan, 2, seed)
+                result = measure.invoke(
+                    store, dlg.entities if datalog else jdata, _plan(kinds), 2, seed
+                )
                 # queries only read: the nosync variant would time the same code again
                 timed_queries = datalog and spec.flags is None
                 queries = _time_queries(store, data, plan_d, dlg) if timed_queries else {}
@@ -272,6 +386,9 @@ def run_jvm(
                 load_ns = _samples(store.valAt(c.kw("load-ns")))
             finally:
                 store.valAt(close).invoke()
+            _WARMED.update((spec.kind, k) for k in kinds)
+            if datalog:
+                loaded_datalog = (label, folder)
             common = {
                 "engine": ENGINE,
                 "store": label,
@@ -284,29 +401,34 @@ def run_jvm(
                 "complete_pct": 100.0 * present / total,
                 "file_bytes": _folder_bytes(folder),
                 "load_s": load_s,
+                # a Datalog store after the first: its files copied from that one's, not loaded
+                "loaded_from": copied_from[0] if copied_from else "",
                 "load_1m": load_at_start,  # the machine's 1-min load average as the store's run began
             }
             per = result.valAt(c.kw("per"))
             for kind in plan_d:
+                if kind == "startup" and shared:  # the same code on the same data, timed once
+                    rows.append({**common, **startups[shared], "timed_as": shared})
+                    continue
                 runs = result.valAt(c.kw(kind))
                 if runs is None:
                     continue
                 calls = int(per.valAt(c.kw(kind)))
                 per_run = [[x / calls for x in _samples(r)] for r in runs]
                 p50s = [summarize(s).get("p50_us", float("nan")) for s in per_run]
-                rows.append(
-                    {
-                        **common,
-                        "op": kind,
-                        "warmup": plan_d[kind][2],
-                        # > 1: a sample timed this many calls; its p95/p99 are of batch means
-                        "calls_per_sample": calls,
-                        **summarize([x for s in per_run for x in s]),
-                        "run1_p50_us": p50s[0],
-                        "run2_p50_us": p50s[1],
-                        "spread_pct": 100.0 * abs(p50s[0] - p50s[1]) / min(p50s),
-                    }
-                )
+                figures = {
+                    "op": kind,
+                    "warmup": kinds[kind][2],
+                    # > 1: a sample timed this many calls; its p95/p99 are of batch means
+                    "calls_per_sample": calls,
+                    **summarize([x for s in per_run for x in s]),
+                    "run1_p50_us": p50s[0],
+                    "run2_p50_us": p50s[1],
+                    "spread_pct": 100.0 * abs(p50s[0] - p50s[1]) / min(p50s),
+                }
+                if kind == "startup":
+                    startups[label] = figures
+                rows.append({**common, **figures, "timed_as": label})
             for name, (per_run, answer) in queries.items():
                 p50s = [summarize(s).get("p50_us", float("nan")) for s in per_run]
                 rows.append(
@@ -319,6 +441,7 @@ def run_jvm(
                         "run2_p50_us": p50s[1],
                         "spread_pct": 100.0 * abs(p50s[0] - p50s[1]) / min(p50s),
                         "answer_rows": len(answer),
+                        "timed_as": label,
                     }
                 )
             if load_ns:  # the initial load, 1,000 entries per transaction
@@ -332,12 +455,37 @@ def run_jvm(
                         "batch": 1000,
                         # the median batch's rate: the first batches also pay the JIT's warm-up
                         "per_s": loaded / len(load_ns) / (float(np.median(load_ns)) / 1e9),
+                        "timed_as": label,
                     }
                 )
     finally:
         if not workdir:
             shutil.rmtree(root, ignore_errors=True)
     return pd.DataFrame(rows)
+
+
+#: (store kind, op kind) pairs this process's JVM has warmed up. The JIT keeps what it compiled,
+#: so a later store of the same kind (another size, the other flags) warms up for less: a quarter
+#: of the plan's calls, within a quarter of its time but at least 1.5 s (or the plan's time when
+#: shorter). Measured: Datalevin's pull-based get reaches its steady state after ~4 s in a fresh
+#: JVM and within ~1 s on a second store of the kind; after 0.75 s on another dataset its first
+#: timed run was still 33% slower than its second.
+_WARMED: set[tuple[str, str]] = set()
+_WARMED_MIN_MS = 1_500
+
+
+def _warm_plan(
+    op_plan: tuple[int, int, int, int], warmed: bool, whole_budget: bool = False
+) -> tuple[int, int, int, int]:
+    """An op kind's plan (n, budget ms, warm-up calls, warm-up ms), with the shorter warm-up of
+    code the JVM has warmed already (still at least one call); whole_budget: n raised so that a
+    run lasts its budget (JvmStore.whole_budget)."""
+    n, budget_ms, warmup, warmup_ms = op_plan
+    if whole_budget:
+        n *= 100
+    if warmed:
+        warmup, warmup_ms = max(1, warmup // 4), max(warmup_ms // 4, min(warmup_ms, _WARMED_MIN_MS))
+    return (n, budget_ms, warmup, warmup_ms)
 
 
 def _is_datalog(label: str) -> bool:
@@ -347,9 +495,9 @@ def _is_datalog(label: str) -> bool:
 def _time_queries(
     store: Any, data: Mapping, plan: Mapping[str, tuple[int, int, int, int]], dlg: _Datalog
 ) -> dict[str, tuple[list[list[int]], list]]:
-    """The plan's four queries on the store's connection, each timed twice inside the JVM
-    (queries.clj time-ops, Datalevin's result cache off; its warm-up lasts at least the budget):
-    {name: ([run1, run2] ns, answer)}."""
+    """The plan's four queries on the store's connection, each timed inside the JVM in two runs
+    after one warm-up (queries.clj time-ops, Datalevin's result cache off; the warm-up lasts at
+    least the budget): {name: ([run1, run2] ns, answer)}."""
     from workbench.bench._query_patterns import app_patterns, jvm_ops
     from workbench.bench.queries import _jvm_source
     from workbench.stores.datalevin import bridge as wdl
@@ -368,10 +516,8 @@ def _time_queries(
             continue
         ops, answer_of = planned
         jops = c.PersistentVector.create(c.ObjectArray(ops))
-        runs = []
-        for _ in range(2):
-            res = time_ops.invoke(conn, jops, warmup, n, 3, int(budget_ms * 1e6), False)
-            runs.append([int(x) for x in res.valAt(c.kw("samples"))])
+        res = time_ops.invoke(conn, jops, warmup, n, 3, int(budget_ms * 1e6), False, 2)
+        runs = [[int(x) for x in run] for run in res.valAt(c.kw("runs"))]
         out[p.name] = (runs, answer_of(res.valAt(c.kw("result"))))
     return out
 
@@ -383,11 +529,13 @@ def jvm_overhead(frame: pd.DataFrame) -> float:
 
 
 def jvm_spread(frame: pd.DataFrame, ops: Sequence[str] = ("get", "save")) -> pd.DataFrame:
-    """Run-to-run spread of the p50s: store x op with both runs' p50 and |a-b| / min in %, and
-    the calls each sample timed (ops under 1 us are timed in batches)."""
+    """Run-to-run spread of the p50s: store x op with both runs' p50, |a-b| / min in % and in ns
+    (a 15% spread of a 20 ns atom read is 3 ns), and the calls each sample timed (ops under 1 us
+    are timed in batches)."""
     sel = frame[(frame["engine"] == ENGINE) & frame["op"].isin(ops)]
     cols = ["entries", "store", "op", "calls_per_sample", "run1_p50_us", "run2_p50_us"]
-    return sel[[*cols, "spread_pct"]]
+    diff_ns = (sel["run1_p50_us"] - sel["run2_p50_us"]).abs() * 1e3
+    return sel[[*cols, "spread_pct"]].assign(diff_ns=diff_ns)
 
 
 @contextmanager

@@ -52,7 +52,7 @@ REPLAY_KINDS = ("get", "save", "delete", "update")
 #: ops of the whole sequence within warm-up ms again, and the timed pass's budget (ms): it covers
 #: every op unless a store is slower than budget / ops (the durable EDN save of a large file).
 REPLAY_PLANS: dict[str, dict[str, int]] = {
-    "quick": {"warmup-gets": 100_000, "warmup": 20_000, "warmup-ms": 3_000, "budget-ms": 10_000},
+    "quick": {"warmup-gets": 100_000, "warmup": 20_000, "warmup-ms": 3_000, "budget-ms": 6_000},
     "full": {"warmup-gets": 300_000, "warmup": 100_000, "warmup-ms": 10_000, "budget-ms": 60_000},
 }
 #: Replay-only architectures: the app's atom in front of the Datalog store (JVM_STORES' cached

@@ -173,8 +173,10 @@ def _run_jvm(args: argparse.Namespace, path: Path | None, out: Path) -> None:
         atomic_write_text,
         compute_verdict,
         datalevin_server_status,
+        decomposition_input,
         gap_factors,
         generate_memory,
+        jvm_input,
         jvm_overhead,
         jvm_spread,
         load_memory,
@@ -187,16 +189,20 @@ def _run_jvm(args: argparse.Namespace, path: Path | None, out: Path) -> None:
         verdict_sentence,
     )
 
-    datasets = {}
-    for n in [1000] if args.quick else args.sizes:
-        datasets[f"generated {n:,}"] = generate_memory(entries=n, seed=args.seed).value
-    if path is not None:
-        memory = load_memory(path)
-        datasets[path.name] = {e.key: e.value for e in memory.entries}
+    def datasets():  # one at a time: a 100k memory is generated, converted and let go in turn
+        for n in [1000] if args.quick else args.sizes:
+            yield f"generated {n:,}", generate_memory(entries=n, seed=args.seed).value
+        if path is not None:
+            yield path.name, {e.key: e.value for e in load_memory(path).entries}
+
     plan = "quick" if args.quick else "full"
-    frames = [run_jvm(d, plan=plan, seed=args.seed, dataset=name) for name, d in datasets.items()]
+    frames, dec_inputs = [], {}
+    for name, data in datasets():
+        inp = jvm_input(data)  # converted once, for the stores and the decomposition
+        frames.append(run_jvm(inp, plan=plan, seed=args.seed, dataset=name))
+        dec_inputs[name] = decomposition_input(inp)  # the entries its data steps draw from
     df = pd.concat(frames, ignore_index=True)
-    judged = path.name if path is not None else list(datasets)[-1]
+    judged = list(dec_inputs)[-1]  # FILE when given, else the last --sizes memory
     verdict = compute_verdict(df[df["dataset"] == judged])
     said = verdict_sentence(verdict)
     atomic_write_text(out / "jvm-results.csv", df.to_csv(index=False))
@@ -206,7 +212,7 @@ def _run_jvm(args: argparse.Namespace, path: Path | None, out: Path) -> None:
     atomic_write_text(
         out / "verdict-sentence.json", json.dumps({"dataset": judged, **said}, indent=1)
     )
-    dec = run_decomposition(datasets, plan=plan)
+    dec = run_decomposition(dec_inputs, plan=plan)
     sanity = published_sanity(df, dec)
     atomic_write_text(out / "published-sanity.csv", sanity.to_csv(index=False))
     atomic_write_text(out / "published-decomposition.csv", dec.to_csv(index=False))
@@ -225,8 +231,12 @@ def _run_jvm(args: argparse.Namespace, path: Path | None, out: Path) -> None:
     print(spread.round(2).to_string(index=False))
     within = int((spread["spread_pct"] <= 15.0).sum())
     worst = spread.loc[spread["spread_pct"].idxmax()]
+    d = worst.diff_ns
+    apart = (
+        f"{d / 1e6:,.1f} ms" if d >= 1e6 else f"{d / 1e3:,.2f} us" if d >= 1e3 else f"{d:.0f} ns"
+    )
     print(f"  {within} of {len(spread)} rows within 15%; largest {worst.spread_pct:.1f}% "
-          f"({worst.store} {worst.op}, {worst.entries:,} entries)")  # fmt: skip
+          f"({worst.store} {worst.op}, {worst.entries:,} entries: {apart} apart)")  # fmt: skip
     print("startup p50 per entry count, ms (EDN: slurp + read-string; Datalevin: open + one read):")
     print((startup / 1e3).round(2).to_string())
     print("measured in-JVM Datalevin throughput beside the published figures (migration-plan.md):")

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import os
 import struct
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -189,6 +190,7 @@ class LmdbEntityStore(LmdbEnvironment, Store):
         self.meta = self.env.open_db(b"meta")
         self._aid: dict[Any, int] = {}
         self._attr_of: dict[int, Any] = {}
+        self._attr_lock = threading.Lock()  # the app's thread and a copy thread share the store
         self._next_eid = 1
         self._read(lambda txn: self._sync(txn, counters=True))
         attrs = self.schema.attributes
@@ -214,15 +216,17 @@ class LmdbEntityStore(LmdbEnvironment, Store):
 
     # ------------------------------------------------------------------ low-level helpers
     def _sync(self, txn: lmdb.Transaction, counters: bool = False) -> None:
-        """Catch up with what other processes wrote: the attribute table when it grew (and, in
-        a write transaction, the entity-id counter)."""
-        if txn.stat(self.attrdb)["entries"] != len(self._aid):
-            self._aid, self._attr_of = {}, {}
-            for k, v in txn.cursor(db=self.attrdb):
-                attr = edn.loads(bytes(k).decode("utf-8"))
-                aid = _U32.unpack(v)[0]
-                self._aid[attr] = aid
-                self._attr_of[aid] = attr
+        """Catch up with what other processes wrote: the attributes the table gained (and, in a
+        write transaction, the entity-id counter). Attributes are only ever added: a read
+        transaction's older snapshot must not drop one that another thread's open write
+        transaction has just added, or the next new attribute would get the same id."""
+        if txn.stat(self.attrdb)["entries"] > len(self._aid):
+            with self._attr_lock:
+                for k, v in txn.cursor(db=self.attrdb):
+                    attr = edn.loads(bytes(k).decode("utf-8"))
+                    aid = _U32.unpack(v)[0]
+                    self._aid[attr] = aid
+                    self._attr_of[aid] = attr
         if counters:
             raw = txn.get(b"next-eid", db=self.meta)
             self._next_eid = _U64.unpack(raw)[0] if raw else 1
@@ -246,7 +250,8 @@ class LmdbEntityStore(LmdbEnvironment, Store):
             except lmdb.MapResizedError:
                 self._adopt_map_size()
                 continue
-            saved = (self._next_eid, dict(self._aid), dict(self._attr_of))
+            with self._attr_lock:
+                saved = (self._next_eid, dict(self._aid), dict(self._attr_of))
             try:
                 self._sync(txn, counters=True)
                 out = body(txn)
@@ -255,25 +260,33 @@ class LmdbEntityStore(LmdbEnvironment, Store):
                 return out
             except lmdb.MapFullError:
                 txn.abort()
-                self._next_eid, self._aid, self._attr_of = saved
+                self._restore(saved)
                 self.env.set_mapsize(self.env.info()["map_size"] * 2)
                 self.map_growths += 1
             except lmdb.MapResizedError:
                 txn.abort()
-                self._next_eid, self._aid, self._attr_of = saved
+                self._restore(saved)
                 self._adopt_map_size()
             except BaseException:
                 txn.abort()
-                self._next_eid, self._aid, self._attr_of = saved
+                self._restore(saved)
                 raise
+
+    def _restore(self, saved: tuple[int, dict, dict]) -> None:
+        """Forget what an aborted write transaction added to the counters and attribute table."""
+        with self._attr_lock:
+            self._next_eid, self._aid, self._attr_of = saved
 
     def _aid_for(self, txn: lmdb.Transaction, attr: Any) -> int:
         aid = self._aid.get(attr)
         if aid is None:
-            aid = len(self._aid) + 1
-            txn.put(edn.dumps(attr).encode("utf-8"), _U32.pack(aid), db=self.attrdb)
-            self._aid[attr] = aid
-            self._attr_of[aid] = attr
+            with self._attr_lock:
+                # the table as this write transaction sees it (its own additions included):
+                # write transactions take turns, so the next id is never given twice
+                aid = txn.stat(self.attrdb)["entries"] + 1
+                txn.put(edn.dumps(attr).encode("utf-8"), _U32.pack(aid), db=self.attrdb)
+                self._aid[attr] = aid
+                self._attr_of[aid] = attr
         return aid
 
     def _indexable(self, attr: Any) -> bool:

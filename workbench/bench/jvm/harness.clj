@@ -100,23 +100,24 @@
   startup = reopen the store and load every entry into the atom."
   [inner data policy]
   (let [state (atom data)
-        queue (atom [])
+        ;; {key [op k v]}: a later op on a key replaces the queued one, so the queue holds at
+        ;; most one op per key however fast the app saves
+        queue (atom {})
         running (atom true)
         lock (Object.) ; the background drain never runs while startup reopens the store
-        ;; the queue is written in one transaction, the last op on a key winning
+        ;; the queue is written in one transaction
         drain! (fn [] (locking lock
-                        (let [[q _] (reset-vals! queue [])]
+                        (let [[q _] (reset-vals! queue {})]
                           (when (seq q)
-                            ((:write-batch inner) (vals (reduce (fn [m [_ k :as op]] (assoc m k op))
-                                                                 {} q)))))))
+                            ((:write-batch inner) (vals q))))))
         loop-f (when (= policy :write-behind)
                  (future (while @running (Thread/sleep 100) (drain!))))]
     {:load-ns (:load-ns inner)
      :get (fn [k] (get @state k))
      :save (fn [k v] (swap! state assoc k v)
-             (if loop-f (swap! queue conj [:save k v]) ((:save inner) k v)))
+             (if loop-f (swap! queue assoc k [:save k v]) ((:save inner) k v)))
      :delete (fn [k] (swap! state dissoc k)
-               (if loop-f (swap! queue conj [:delete k nil]) ((:delete inner) k)))
+               (if loop-f (swap! queue assoc k [:delete k nil]) ((:delete inner) k)))
      :startup (fn [] (locking lock (count (reset! state ((:load-all inner))))))
      :persisted (fn [] (drain!) ((:persisted inner)))
      :settle drain!
@@ -135,24 +136,27 @@
 
 (defn datalevin-datalog
   "Datalevin Datalog: entities {key-text entity-map} transacted 1000 per transaction (timed:
-  :load-ns) under schema; opts nil = Datalevin's default flags. get = pull of the blob by lookup
-  ref + edn/read-string (what the app pays for the value); save = transact! of the key's entity
-  (an upsert on :workbench/key; the same value, so no retraction is needed); startup = close +
-  get-conn (stored schema) + one pull."
-  [^String path entities schema opts]
-  (let [conn (atom (if opts (d/get-conn path schema opts) (d/get-conn path schema)))
-        probe (ffirst entities)
-        pat [:memory/value]
-        load-ns (timed-batches #(d/transact! @conn (mapv val %)) entities)]
-    {:load-ns load-ns
-     :conn (fn [] @conn)
-     :get (fn [text] (blob-value (d/pull (d/db @conn) pat [:workbench/key text])))
-     :save (fn [_ ent] (d/transact! @conn [ent]))
-     :startup (fn [] (d/close @conn)
-                (reset! conn (if opts (d/get-conn path nil opts) (d/get-conn path)))
-                (d/pull (d/db @conn) pat [:workbench/key probe]))
-     :persisted (fn [] (datalog-all (d/db @conn)))
-     :close (fn [] (d/close @conn))}))
+  :load-ns) under schema; opts nil = Datalevin's default flags; mode :loaded: the database at
+  path holds them already (a copy of a loaded store's files: no load, no :load-ns). get = pull of
+  the blob by lookup ref + edn/read-string (what the app pays for the value); save = transact! of
+  the key's entity (an upsert on :workbench/key; the same value, so no retraction is needed);
+  startup = close + get-conn (stored schema) + one pull."
+  ([path entities schema opts] (datalevin-datalog path entities schema opts :load))
+  ([^String path entities schema opts mode]
+   (let [conn (atom (if opts (d/get-conn path schema opts) (d/get-conn path schema)))
+         probe (ffirst entities)
+         pat [:memory/value]
+         load-ns (when (= mode :load)
+                   (timed-batches #(d/transact! @conn (mapv val %)) entities))]
+     {:load-ns load-ns
+      :conn (fn [] @conn)
+      :get (fn [text] (blob-value (d/pull (d/db @conn) pat [:workbench/key text])))
+      :save (fn [_ ent] (d/transact! @conn [ent]))
+      :startup (fn [] (d/close @conn)
+                 (reset! conn (if opts (d/get-conn path nil opts) (d/get-conn path)))
+                 (d/pull (d/db @conn) pat [:workbench/key probe]))
+      :persisted (fn [] (datalog-all (d/db @conn)))
+      :close (fn [] (d/close @conn))})))
 
 ;; ------------------------------------------------------------------------------------ timing
 

@@ -195,7 +195,8 @@ def run_cli(args: argparse.Namespace) -> int:
         rep = wdl.startup_report()
         print(
             f"JVM start-up: {total:.1f} s (JVM {rep['jvm']:.1f} s + Clojure/Datalevin runtime "
-            f"{rep['runtime']:.1f} s), once per process, excluded from every figure below"
+            f"{rep['runtime']:.1f} s: {wdl.class_cache_state()}), once per process, "
+            "excluded from every figure below"
         )
     else:
         try:

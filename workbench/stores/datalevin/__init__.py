@@ -4,6 +4,7 @@ check. Importing this package does not start a JVM; opening a store or checking 
 from workbench.stores.datalevin.bridge import (
     DatalevinUnavailable,
     available,
+    class_cache_state,
     missing,
     require,
     start_jvm,
@@ -24,6 +25,7 @@ __all__ = [
     "SchemaCheck",
     "available",
     "check_schema",
+    "class_cache_state",
     "missing",
     "require",
     "start_jvm",
