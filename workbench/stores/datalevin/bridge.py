@@ -182,17 +182,13 @@ def _load_runtime(clj: Any, cache: Path | None, cached: bool) -> str:
     core = clj.read("datalevin.core")
     if cache is None or cached:
         require_ns.invoke(core)
-        return (
-            f"loaded from the class cache {cache}"
-            if cached
-            else "compiled at start (no class cache)"
-        )
+        return "loaded from the class cache" if cached else "compiled at start (no class cache)"
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{cache.name}-", dir=cache.parent))
     except OSError as exc:
         require_ns.invoke(core)
-        return f"compiled at start (no class cache: {cache.parent}: {exc.strerror or exc})"
+        return f"compiled at start (no class cache: {exc.strerror or type(exc).__name__})"
     try:
         path = _clj_string(str(tmp))
         form = (  # Clojure.read is an EDN reader: no ' for quote
@@ -203,14 +199,14 @@ def _load_runtime(clj: Any, cache: Path | None, cached: bool) -> str:
             clj.var("clojure.core", "eval").invoke(clj.read(form))
         except Exception as exc:  # a class file could not be written (disk full, ...)
             require_ns.invoke(core)  # what did not load is loaded from source, as without a cache
-            return f"compiled at start (no class cache: writing {tmp} failed: {exc})"
+            return f"compiled at start (no class cache: writing it failed: {type(exc).__name__})"
         try:
             os.replace(tmp, cache)
         except OSError as exc:
             if cache.is_dir():
-                return f"compiled at start (another process put the class cache {cache} in place)"
-            return f"compiled at start (no class cache: {cache}: {exc.strerror or exc})"
-        return f"compiled at start and kept in the class cache {cache}"
+                return "compiled at start (another process put the class cache in place)"
+            return f"compiled at start (no class cache: {exc.strerror or type(exc).__name__})"
+        return "compiled at start and kept in the class cache"
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -260,9 +256,9 @@ def start_jvm() -> float:
 
 
 def class_cache_state() -> str:
-    """How this process's JVM got Datalevin's Clojure code: "loaded from the class cache DIR",
-    "compiled at start and kept in the class cache DIR", or "compiled at start (no class cache
-    ...)" saying why; "" before the JVM starts."""
+    """How this process's JVM got Datalevin's Clojure code: "loaded from the class cache",
+    "compiled at start and kept in the class cache", or "compiled at start (no class cache: why)";
+    "" before the JVM starts. No folder: reports show this text (class_cache_dir names it)."""
     return _class_cache_state[-1] if _class_cache_state else ""
 
 
