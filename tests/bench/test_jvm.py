@@ -199,7 +199,41 @@ def test_shared_startup_copied_datalog_load_and_shorter_warmup_once_warm(
         first = warm[("datalevin-datalog[default]", op)]
         assert first == TINY[op][2], op
         assert warm[("datalevin-datalog[nosync]", op)] == max(1, first // 4), op
-    assert warm[("edn-app[durable]", "get")] == TINY["get"][2]  # another kind: its own warm-up
+    # another kind: its own warm-up (a save: one call per sample, so the calls are the plan's)
+    assert warm[("edn-app[durable]", "save")] == TINY["save"][2]
+    assert (df.loc[df["op"].isin(["noop", "get", "save"]), "warmup_s"] > 0).all()
+    # a startup once warm: none (at 100k each one reads the whole file for seconds)
+    assert warm[("datalevin-datalog[default]", "startup")] == TINY["startup"][2]
+    assert warm[("datalevin-datalog[nosync]", "startup")] == 0
+
+
+def test_warm_up_lasts_while_the_op_still_gets_faster(dl) -> None:
+    from workbench.bench.jvm import _plan, _var
+    from workbench.stores.datalevin import bridge as wdl
+
+    c = wdl.clj()
+    warming = _var("still-warming?")
+    assert not warming.invoke(c.read("[10 10 10 10]"))
+    assert warming.invoke(c.read("[10 10 9 9]"))  # the last two 10% below the two before
+    assert not warming.invoke(c.read("[10 10 9.8 9.9]"))  # within 3%: steady
+    assert not warming.invoke(c.read("[20 10 10]"))  # too few windows to tell
+    # an op that spins 20 us at first and 2 us after 2 s, and one that always spins 5 us
+    store = c.var("clojure.core", "load-string").invoke(
+        c.JString(
+            """(let [t0 (atom nil)
+                 spin (fn [^long ns] (let [u (+ (System/nanoTime) ns)]
+                                      (while (< (System/nanoTime) u))))]
+             {:get (fn [_] (let [t (long (or @t0 (reset! t0 (System/nanoTime))))
+                                 left (max 0.0 (- 1.0 (/ (- (System/nanoTime) t) 2e9)))]
+                             (spin (long (+ 2000 (* 18000 left))))))
+              :save (fn [_ _] (spin 5000))})"""
+        )
+    )
+    plan = _plan({"get": (50, 100, 10**9, 1_000), "save": (50, 100, 10**9, 1_000)})
+    res = _var("measure").invoke(store, c.read("{:a 1 :b 2}"), plan, 1, 7)
+    warm_s = {op: int(res.valAt(c.kw("warmup-ns")).valAt(c.kw(op))) / 1e9 for op in ("get", "save")}
+    # the plan's 1 s, then on while the get keeps getting faster (past 2 s); the flat save stops
+    assert warm_s["get"] > 2.5 and warm_s["save"] < 2.0, warm_s
 
 
 def test_decomposition_input_reuses_the_converted_values(dl, monkeypatch) -> None:

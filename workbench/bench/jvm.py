@@ -2,8 +2,9 @@
 
 ``run_jvm(data)`` loads the package's ``bench/jvm/harness.clj`` into the JVM the datalevin extra
 starts and hands it the memory's entries (converted exactly by the bridge's ``to_clj``). For each
-store and op kind (noop = the harness's own cost, get, save, startup) it runs an untimed warm-up,
-then two timed runs (run 1 of every op before run 2 of any), each of up to ``n`` samples within a
+store and op kind (noop = the harness's own cost, get, save, startup) it runs an untimed warm-up
+(the plan's calls or time, then longer while the op still gets faster: harness.clj's
+``still-warming?``), then two timed runs (run 1 of every op before run 2 of any), each of up to ``n`` samples within a
 time budget. A sample is one call, or for an op under 1 us (an atom read, a write-behind save) a
 batch of calls lasting about 2 us, divided by its size (``calls_per_sample``): a nanoTime pair
 costs ~25 ns and ticks coarsely, so a 50 ns op timed alone reads as the clock's steps. Rows are
@@ -125,17 +126,18 @@ JVM_STORES: dict[str, JvmStore] = {
 #: warm-up gets, 10 us after 3*10^5 on the loaded 2-core machine), hence the long get warm-up.
 #: Saves warm up by time rather than by count: 1,000 warm-up saves (the former plan) were 10 ms
 #: of a 10 us nosync commit, and its first timed run came out 15-30% slower than its second.
+#: These are the least warm-up: it goes on while the op still gets faster (harness.clj's warm-up).
 JVM_PLANS: dict[str, dict[str, tuple[int, int, int, int]]] = {
     "quick": {
         "noop": (20_000, 200, 20_000, 200),
         "get": (20_000, 400, 300_000, 3_000),
-        "save": (2_000, 400, 20_000, 1_000),
+        "save": (2_000, 400, 20_000, 2_000),
         "startup": (3, 2_000, 1, 2_000),
         "query": (200, 400, 20, 400),
     },
     "full": {
         "noop": (100_000, 2_000, 100_000, 2_000),
-        "get": (100_000, 1_500, 300_000, 6_000),
+        "get": (100_000, 1_500, 300_000, 3_000),
         "save": (10_000, 2_000, 20_000, 2_000),
         "startup": (10, 5_000, 2, 3_000),  # one warm-up call once a startup takes 3 s (100k)
         "query": (1_000, 1_000, 100, 1_000),
@@ -370,7 +372,7 @@ def run_jvm(
             load_s = time.perf_counter() - t0
             shared = spec.startup_as if spec.startup_as in startups else None
             kinds = {
-                k: _warm_plan(v, (spec.kind, k) in _WARMED, k in spec.whole_budget)
+                k: _warm_plan(v, (spec.kind, k) in _WARMED, k in spec.whole_budget, k)
                 for k, v in timed_here.items()
                 if not (shared and k == "startup")
             }
@@ -406,6 +408,7 @@ def run_jvm(
                 "load_1m": load_at_start,  # the machine's 1-min load average as the store's run began
             }
             per = result.valAt(c.kw("per"))
+            warm_calls, warm_ns = (result.valAt(c.kw(k)) for k in ("warmup-calls", "warmup-ns"))
             for kind in plan_d:
                 if kind == "startup" and shared:  # the same code on the same data, timed once
                     rows.append({**common, **startups[shared], "timed_as": shared})
@@ -418,13 +421,16 @@ def run_jvm(
                 p50s = [summarize(s).get("p50_us", float("nan")) for s in per_run]
                 figures = {
                     "op": kind,
-                    "warmup": kinds[kind][2],
+                    # the calls and seconds the untimed warm-up took (longer while still speeding up)
+                    "warmup": int(warm_calls.valAt(c.kw(kind))),
+                    "warmup_s": int(warm_ns.valAt(c.kw(kind))) / 1e9,
                     # > 1: a sample timed this many calls; its p95/p99 are of batch means
                     "calls_per_sample": calls,
                     **summarize([x for s in per_run for x in s]),
                     "run1_p50_us": p50s[0],
                     "run2_p50_us": p50s[1],
                     "spread_pct": 100.0 * abs(p50s[0] - p50s[1]) / min(p50s),
+                    "drift_pct": _drift_pct(per_run),
                 }
                 if kind == "startup":
                     startups[label] = figures
@@ -475,16 +481,18 @@ _WARMED_MIN_MS = 1_500
 
 
 def _warm_plan(
-    op_plan: tuple[int, int, int, int], warmed: bool, whole_budget: bool = False
+    op_plan: tuple[int, int, int, int], warmed: bool, whole_budget: bool = False, op: str = ""
 ) -> tuple[int, int, int, int]:
     """An op kind's plan (n, budget ms, warm-up calls, warm-up ms), with the shorter warm-up of
-    code the JVM has warmed already (still at least one call); whole_budget: n raised so that a
-    run lasts its budget (JvmStore.whole_budget)."""
+    code the JVM has warmed already (at least one call, but none for a startup: at 100k one reads
+    the whole file for seconds, on code the smaller datasets compiled); whole_budget: n raised so
+    that a run lasts its budget (JvmStore.whole_budget)."""
     n, budget_ms, warmup, warmup_ms = op_plan
     if whole_budget:
         n *= 100
     if warmed:
-        warmup, warmup_ms = max(1, warmup // 4), max(warmup_ms // 4, min(warmup_ms, _WARMED_MIN_MS))
+        warmup = 0 if op == "startup" else max(1, warmup // 4)
+        warmup_ms = max(warmup_ms // 4, min(warmup_ms, _WARMED_MIN_MS))
     return (n, budget_ms, warmup, warmup_ms)
 
 
@@ -522,6 +530,24 @@ def _time_queries(
     return out
 
 
+#: A run's fifths, each of at least this many samples, give its drift (_drift_pct).
+_DRIFT_PARTS, _DRIFT_MIN_SAMPLES = 5, 20
+
+
+def _drift_pct(runs: Sequence[Sequence[float]]) -> float:
+    """How far the p50 moves inside one run: each run cut in fifths (consecutive samples), the
+    largest slowest-over-fastest fifth p50 in % (NaN when a fifth would hold under
+    _DRIFT_MIN_SAMPLES samples). Two runs apart by less differ by the machine's drift during a
+    run, not by the benchmark's warm-up."""
+    if not runs or any(len(r) < _DRIFT_PARTS * _DRIFT_MIN_SAMPLES for r in runs):
+        return float("nan")
+    drifts = []
+    for run in runs:
+        p50s = [float(np.median(part)) for part in np.array_split(np.asarray(run), _DRIFT_PARTS)]
+        drifts.append(100.0 * (max(p50s) / min(p50s) - 1.0))
+    return max(drifts)
+
+
 def jvm_overhead(frame: pd.DataFrame) -> float:
     """The harness's own cost per timed op (median over stores of the empty op's p50, us)."""
     noop = frame.loc[(frame["engine"] == ENGINE) & (frame["op"] == "noop"), "p50_us"]
@@ -530,12 +556,12 @@ def jvm_overhead(frame: pd.DataFrame) -> float:
 
 def jvm_spread(frame: pd.DataFrame, ops: Sequence[str] = ("get", "save")) -> pd.DataFrame:
     """Run-to-run spread of the p50s: store x op with both runs' p50, |a-b| / min in % and in ns
-    (a 15% spread of a 20 ns atom read is 3 ns), and the calls each sample timed (ops under 1 us
-    are timed in batches)."""
+    (a 15% spread of a 20 ns atom read is 3 ns), the drift inside one run (_drift_pct), and
+    the calls each sample timed (ops under 1 us are timed in batches)."""
     sel = frame[(frame["engine"] == ENGINE) & frame["op"].isin(ops)]
     cols = ["entries", "store", "op", "calls_per_sample", "run1_p50_us", "run2_p50_us"]
     diff_ns = (sel["run1_p50_us"] - sel["run2_p50_us"]).abs() * 1e3
-    return sel[[*cols, "spread_pct"]].assign(diff_ns=diff_ns)
+    return sel[[*cols, "spread_pct"]].assign(diff_ns=diff_ns, drift_pct=sel["drift_pct"])
 
 
 @contextmanager

@@ -237,6 +237,13 @@ def _run_jvm(args: argparse.Namespace, path: Path | None, out: Path) -> None:
     )
     print(f"  {within} of {len(spread)} rows within 15%; largest {worst.spread_pct:.1f}% "
           f"({worst.store} {worst.op}, {worst.entries:,} entries: {apart} apart)")  # fmt: skip
+    out_of = spread[spread["spread_pct"] > 15.0]
+    if len(out_of):
+        inside = int((out_of["spread_pct"] <= out_of["drift_pct"]).sum())
+        print(
+            f"  of the other {len(out_of)}, {inside} differ by less than their p50 moved inside "
+            "one run (drift_pct: the slowest over the fastest fifth of a run's samples)"
+        )
     print("startup p50 per entry count, ms (EDN: slurp + read-string; Datalevin: open + one read):")
     print((startup / 1e3).round(2).to_string())
     print("measured in-JVM Datalevin throughput beside the published figures (migration-plan.md):")

@@ -207,11 +207,77 @@
 ;; a pending debounced spit would otherwise be half-written when startup slurps the file
 (defn- settle! [store] (when-let [f (:settle store)] (f)))
 
+(defn- window-median
+  "The median sample of a warm-up window, per call."
+  ^double [^longs w ^long per]
+  (let [a (Arrays/copyOf w (alength w))]
+    (Arrays/sort a)
+    (/ (double (aget a (quot (alength a) 2))) per)))
+
+(defn still-warming?
+  "True while an op is still getting faster: the mean of the last k warm-up windows' medians is
+  over 3% below the mean of the k before (k = 4 windows, 1 s, or half the windows when fewer; at
+  least 2). A durable Datalog save fell from 750 to 400 us over 7 s of saves, in a JVM that had
+  already warmed the nosync variant; a fixed 2 s warm-up left its first timed run 12% slower than
+  its second."
+  [meds]
+  (let [m (vec meds) c (count m) k (min 4 (quot c 2))
+        mean (fn [from] (/ (reduce + (map double (subvec m from (+ from k)))) k))]
+    (and (>= k 2) (< (mean (- c k)) (* 0.97 (mean (- c k k)))))))
+
+(def ^:private window-min-samples
+  "A warm-up window counts towards the steady-state check with at least this many samples."
+  20)
+
+(defn- warm-up
+  "Untimed warm-up of op f, in windows of 250 ms: one call per sample until `warmup` calls or
+  `warmup-ms` have passed; then, for an op under 1 us, batched samples for at least 500 ms (the
+  JIT compiles the batch loop on its own, in the background); then more windows while
+  still-warming? says the op is still getting faster, up to 2x warmup-ms (at least 8 s) in all.
+  The empty op and startup stop at the plan's warm-up; a warm-up of 0 calls is none. Returns
+  [calls per sample, warm-up calls, warm-up ns]."
+  [f slots kind warmup warmup-ms]
+  (if (zero? (long warmup))
+    [1 0 0]
+    (let [slots (long slots) warmup (long warmup)
+          t0 (System/nanoTime)
+          min-ns (* 1000000 (long warmup-ms))
+          cap-ns (max (* 2 min-ns) 8000000000)
+          elapsed #(- (System/nanoTime) t0)
+          window (fn [n per] (time-op f slots (long n) 250000000 1 (long per)))
+          ;; one call per sample, up to warmup calls within warmup-ms (at least one window)
+          [meds calls last-w]
+          (loop [meds [] calls 0 last-w nil]
+            (if (or (nil? last-w) (and (< calls warmup) (< (elapsed) min-ns)))
+              (let [^longs w (window (max 1 (min 100000 (- warmup calls))) 1)]
+                (recur (if (>= (alength w) window-min-samples) (conj meds (window-median w 1)) meds)
+                       (+ calls (alength w)) w))
+              [meds calls last-w]))
+          ;; the empty op stays one call per sample: the overhead a single-call sample carries
+          per (if (#{:noop :startup} kind) 1 (calls-per-sample last-w))
+          windowed (fn [meds calls until-ns]
+                     (loop [meds meds calls calls]
+                       (if (or (< (elapsed) until-ns)
+                               (and (not (#{:noop :startup} kind)) (< (elapsed) cap-ns)
+                                    (still-warming? meds)))
+                         (let [^longs w (window 100000 per)]
+                           (recur (if (>= (alength w) window-min-samples)
+                                    (conj meds (window-median w per))
+                                    meds)
+                                  (+ calls (* per (alength w)))))
+                         [meds calls])))
+          [_ calls] (if (> per 1)
+                      (windowed [] calls (+ (elapsed) 500000000)) ; batched: medians per call anew
+                      (windowed meds calls 0))]
+      [per calls (elapsed)])))
+
 (defn measure
   "Time each op kind of `plan` ({kind {:n .. :budget-ms .. :warmup .. :warmup-ms ..}}) on store:
-  per kind, an untimed warm-up of up to :warmup calls within :warmup-ms, then `runs` timed runs,
-  each of up to :n calls within :budget-ms. Keys are drawn from `ks` with java.util.Random(seed); a save writes the key's
-  own value. Returns {kind [long[] of ns, one per run]}."
+  per kind, an untimed warm-up (warm-up: at least :warmup calls or :warmup-ms, longer while the op
+  still gets faster), then `runs` timed runs, each of up to :n calls within :budget-ms. Keys are
+  drawn from `ks` with java.util.Random(seed); a save writes the key's own value. Returns
+  {kind [long[] of ns, one per run], :per {kind calls per sample}, :warmup-calls {kind calls},
+  :warmup-ns {kind ns}}."
   [store data plan runs seed]
   (let [rnd (Random. (long seed))
         keys-v (vec (keys data))
@@ -224,29 +290,19 @@
         (aset vs i (get data k))))
     (let [kinds (filter #(or (not= % :startup) (:startup store)) (keys plan))
           fns (into {} (map (fn [k] [k (op-fn store k ks vs)]) kinds))
-          ;; per kind, after its untimed warm-up: the calls one timed sample makes
-          per (into {}
-                    (for [k kinds]
-                      (do
-                        (settle! store)
-                        (let [{:keys [warmup warmup-ms]} (plan k)
-                              ;; one warm-up call may be enough: a whole-file write at 100k
-                              ;; entries takes seconds
-                              warm (time-op (fns k) slots (long warmup) (long (* 1000000 warmup-ms)) 1 1)
-                              ;; the empty op stays one call per sample: the overhead a
-                              ;; single-call sample carries
-                              p (if (#{:noop :startup} k) 1 (calls-per-sample warm))]
-                          ;; a batched op runs the timing loop's inner loop, which the JIT compiles
-                          ;; on its own, in the background: at least 500 ms of it (a sub-us op's
-                          ;; warm-up calls take only milliseconds, and the first timed run would
-                          ;; otherwise precede the compiled code)
-                          (when (> p 1)
-                            (let [until (+ (System/nanoTime) 500000000)]
-                              (loop []
-                                (time-op (fns k) slots (max 1 (quot (long warmup) p))
-                                         (long (* 1000000 warmup-ms)) 1 p)
-                                (when (< (System/nanoTime) until) (recur)))))
-                          [k p]))))]
+          ;; per kind, after its untimed warm-up: [calls per timed sample, warm-up calls, ns]
+          warm (into {}
+                     ;; saves before gets: their first calls load classes that deoptimise code
+                     ;; the get had warmed (KV get 7.1-7.5 us in run 1, 4.1-4.3 in run 2, when
+                     ;; the gets warmed up first); startup last, as in each run, so run 1's gets
+                     ;; read a freshly started store as run 2's do (atom reads 0.03 vs 0.02 us
+                     ;; when the saves came between)
+                     (for [k (sort-by {:save 0 :get 1 :noop 2 :startup 3} kinds)]
+                       (do
+                         (settle! store)
+                         (let [{:keys [warmup warmup-ms]} (plan k)]
+                           [k (warm-up (fns k) slots k warmup warmup-ms)]))))
+          per (update-vals warm first)]
       ;; run r of every kind before run r+1 of any: the spread compares two passes over all ops
       (let [per-run (vec (for [_ (range runs)]
                            (into {} (map (fn [k]
@@ -257,7 +313,9 @@
                                                          (long (per k)))])))
                                  kinds)))]
         (assoc (into {} (map (fn [k] [k (mapv #(get % k) per-run)])) kinds)
-               :per per)))))
+               :per per
+               :warmup-calls (update-vals warm second)
+               :warmup-ns (update-vals warm #(nth % 2)))))))
 
 (defn persisted
   "What the store holds on disk (after pending writes land): {key value}."

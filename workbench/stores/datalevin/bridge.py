@@ -414,8 +414,24 @@ def to_clj(value: Any) -> Any:
             ) from None
 
 
+def _in(x: Any, c: _Clj, edn: Any) -> Any:
+    """x converted for a slot of an Object[]: a str as it is (JPype converts it to a
+    java.lang.String on the way in, five times faster than a JString of it)."""
+    return x if type(x) is str else _to_clj(x, c, edn)
+
+
+#: workbench.edn keyword -> its Clojure keyword (both interned: a keyword converts once per
+#: process; a memory's keys and attributes repeat a few thousand keywords half a million times)
+_KEYWORDS: dict[Any, Any] = {}
+
+
 def _to_clj(v: Any, c: _Clj, edn: Any) -> Any:
     t = type(v)
+    if t is edn.Keyword:
+        kw = _KEYWORDS.get(v)
+        if kw is None:
+            kw = _KEYWORDS[v] = c.Keyword.intern(v.namespace, v.name)
+        return kw
     if t is str:
         return c.JString(v)
     if t is bool:
@@ -428,26 +444,22 @@ def _to_clj(v: Any, c: _Clj, edn: Any) -> Any:
         return c.BigInteger(str(v))
     if t is float:
         return c.JDouble(v)
-    if t is edn.Keyword:
-        return c.Keyword.intern(v.namespace, v.name)
     if t is dict or t is edn.FrozenMap or isinstance(v, Mapping):
         arr = c.ObjectArray(2 * len(v))
         i = 0
         for k, x in v.items():
-            arr[i] = _to_clj(k, c, edn)
-            arr[i + 1] = _to_clj(x, c, edn)
+            arr[i] = k if type(k) is str else _to_clj(k, c, edn)
+            arr[i + 1] = x if type(x) is str else _to_clj(x, c, edn)
             i += 2
         if len(v) <= 8:
             return c.PersistentArrayMap.createAsIfByAssoc(arr)
         return c.PersistentHashMap.create(arr)
     if t is edn.Vector:
-        return c.PersistentVector.create(c.ObjectArray([_to_clj(x, c, edn) for x in v]))
+        return c.PersistentVector.create(c.ObjectArray([_in(x, c, edn) for x in v]))
     if t is edn.List:
-        return c.PersistentList.create(
-            c.Arrays.asList(c.ObjectArray([_to_clj(x, c, edn) for x in v]))
-        )
+        return c.PersistentList.create(c.Arrays.asList(c.ObjectArray([_in(x, c, edn) for x in v])))
     if t is frozenset or t is set:
-        return c.PersistentHashSet.create(c.ObjectArray([_to_clj(x, c, edn) for x in v]))
+        return c.PersistentHashSet.create(c.ObjectArray([_in(x, c, edn) for x in v]))
     if t is edn.Symbol:
         return c.Symbol.intern(v.namespace, v.name)
     if t is edn.Char:
@@ -465,7 +477,7 @@ def _to_clj(v: Any, c: _Clj, edn: Any) -> Any:
     if isinstance(v, edn.Tagged):
         raise Unstorable(f"tagged literal #{v.tag} has no Clojure value without a reader for it")
     if isinstance(v, (tuple, list)):  # plain Python sequences: treat as vectors
-        return c.PersistentVector.create(c.ObjectArray([_to_clj(x, c, edn) for x in v]))
+        return c.PersistentVector.create(c.ObjectArray([_in(x, c, edn) for x in v]))
     raise Unstorable(f"no Clojure equivalent for Python {t.__name__} value {v!r}")
 
 
