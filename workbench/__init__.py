@@ -80,6 +80,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "JVM_STORES": ("workbench.bench.jvm", "JVM_STORES"),
     "jvm_overhead": ("workbench.bench.jvm", "jvm_overhead"),
     "jvm_spread": ("workbench.bench.jvm", "jvm_spread"),
+    "spread_summary": ("workbench.bench.jvm", "spread_summary"),
     "datalevin_server_status": ("workbench.bench.jvm", "datalevin_server_status"),
     "compute_verdict": ("workbench.bench.verdict", "compute_verdict"),
     "published_sanity": ("workbench.bench.sanity", "published_sanity"),

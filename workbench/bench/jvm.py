@@ -4,8 +4,8 @@
 starts and hands it the memory's entries (converted exactly by the bridge's ``to_clj``). For each
 store and op kind (noop = the harness's own cost, get, save, startup) it runs an untimed warm-up
 (the plan's calls or time, then longer while the op still gets faster: harness.clj's
-``still-warming?``), then two timed runs (run 1 of every op before run 2 of any), each of up to ``n`` samples within a
-time budget. A sample is one call, or for an op under 1 us (an atom read, a write-behind save) a
+``still-warming?``), then two timed runs (run 1 of every op before run 2 of any), each of up to
+``n`` samples within a time budget. A sample is one call, or for an op under 1 us (an atom read, a write-behind save) a
 batch of calls lasting about 2 us, divided by its size (``calls_per_sample``): a nanoTime pair
 costs ~25 ns and ticks coarsely, so a 50 ns op timed alone reads as the clock's steps. Rows are
 labelled ``engine="jvm"``; Python-side figures never go in this frame.
@@ -43,6 +43,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from workbench import edn
+from workbench.bench._output import _fmt_us
 from workbench.bench._timing import load_1m, summarize
 from workbench.stores.durability import durability as durability_mode
 
@@ -58,6 +59,7 @@ __all__ = [
     "harness_source",
     "jvm_overhead",
     "jvm_spread",
+    "spread_summary",
     "jvm_answers",
     "jvm_query_answers",
     "PLAN_QUERIES",
@@ -418,7 +420,6 @@ def run_jvm(
                     continue
                 calls = int(per.valAt(c.kw(kind)))
                 per_run = [[x / calls for x in _samples(r)] for r in runs]
-                p50s = [summarize(s).get("p50_us", float("nan")) for s in per_run]
                 figures = {
                     "op": kind,
                     # the calls and seconds the untimed warm-up took (longer while still speeding up)
@@ -426,26 +427,19 @@ def run_jvm(
                     "warmup_s": int(warm_ns.valAt(c.kw(kind))) / 1e9,
                     # > 1: a sample timed this many calls; its p95/p99 are of batch means
                     "calls_per_sample": calls,
-                    **summarize([x for s in per_run for x in s]),
-                    "run1_p50_us": p50s[0],
-                    "run2_p50_us": p50s[1],
-                    "spread_pct": 100.0 * abs(p50s[0] - p50s[1]) / min(p50s),
+                    **_runs_figures(per_run),
                     "drift_pct": _drift_pct(per_run),
                 }
                 if kind == "startup":
                     startups[label] = figures
                 rows.append({**common, **figures, "timed_as": label})
             for name, (per_run, answer) in queries.items():
-                p50s = [summarize(s).get("p50_us", float("nan")) for s in per_run]
                 rows.append(
                     {
                         **common,
                         "op": f"query:{name}",
                         "warmup": plan_d["query"][2],
-                        **summarize([x for s in per_run for x in s]),
-                        "run1_p50_us": p50s[0],
-                        "run2_p50_us": p50s[1],
-                        "spread_pct": 100.0 * abs(p50s[0] - p50s[1]) / min(p50s),
+                        **_runs_figures(per_run),
                         "answer_rows": len(answer),
                         "timed_as": label,
                     }
@@ -530,6 +524,17 @@ def _time_queries(
     return out
 
 
+def _runs_figures(per_run: Sequence[Sequence[float]]) -> dict[str, float]:
+    """Percentiles over both timed runs, each run's p50 and their spread (|a-b| / min, in %)."""
+    p50s = [summarize(s).get("p50_us", float("nan")) for s in per_run]
+    return {
+        **summarize([x for s in per_run for x in s]),
+        "run1_p50_us": p50s[0],
+        "run2_p50_us": p50s[1],
+        "spread_pct": 100.0 * abs(p50s[0] - p50s[1]) / min(p50s),
+    }
+
+
 #: A run's fifths, each of at least this many samples, give its drift (_drift_pct).
 _DRIFT_PARTS, _DRIFT_MIN_SAMPLES = 5, 20
 
@@ -562,6 +567,28 @@ def jvm_spread(frame: pd.DataFrame, ops: Sequence[str] = ("get", "save")) -> pd.
     cols = ["entries", "store", "op", "calls_per_sample", "run1_p50_us", "run2_p50_us"]
     diff_ns = (sel["run1_p50_us"] - sel["run2_p50_us"]).abs() * 1e3
     return sel[[*cols, "spread_pct"]].assign(diff_ns=diff_ns, drift_pct=sel["drift_pct"])
+
+
+def spread_summary(spread: pd.DataFrame, within_pct: float = 15.0) -> str:
+    """What jvm_spread's table says, in words: how many rows agree within `within_pct`, the
+    largest spread and its gap, and how many of the others differ by less than their own drift."""
+    within = int((spread["spread_pct"] <= within_pct).sum())
+    worst = spread.loc[spread["spread_pct"].idxmax()]
+    d = worst.diff_ns
+    apart = _fmt_us(d / 1e3) if d >= 1e3 else f"{d:.0f} ns"  # an atom read's gap is a few ns
+    lines = [
+        f"  {within} of {len(spread)} rows within {within_pct:g}%; largest "
+        f"{worst.spread_pct:.1f}% ({worst.store} {worst.op}, {worst.entries:,} entries: "
+        f"{apart} apart)"
+    ]
+    out_of = spread[spread["spread_pct"] > within_pct]
+    if len(out_of):
+        inside = int((out_of["spread_pct"] <= out_of["drift_pct"]).sum())
+        lines.append(
+            f"  of the other {len(out_of)}, {inside} differ by less than their p50 moved inside "
+            "one run (drift_pct: the slowest over the fastest fifth of a run's samples)"
+        )
+    return "\n".join(lines)
 
 
 @contextmanager

@@ -185,6 +185,7 @@ def _run_jvm(args: argparse.Namespace, path: Path | None, out: Path) -> None:
         run_decomposition,
         run_jvm,
         save_png,
+        spread_summary,
         verdict_records,
         verdict_sentence,
     )
@@ -229,21 +230,7 @@ def _run_jvm(args: argparse.Namespace, path: Path | None, out: Path) -> None:
         "run-to-run spread of p50s (two runs in one invocation; ops under 1 us timed in batches):"
     )
     print(spread.round(2).to_string(index=False))
-    within = int((spread["spread_pct"] <= 15.0).sum())
-    worst = spread.loc[spread["spread_pct"].idxmax()]
-    d = worst.diff_ns
-    apart = (
-        f"{d / 1e6:,.1f} ms" if d >= 1e6 else f"{d / 1e3:,.2f} us" if d >= 1e3 else f"{d:.0f} ns"
-    )
-    print(f"  {within} of {len(spread)} rows within 15%; largest {worst.spread_pct:.1f}% "
-          f"({worst.store} {worst.op}, {worst.entries:,} entries: {apart} apart)")  # fmt: skip
-    out_of = spread[spread["spread_pct"] > 15.0]
-    if len(out_of):
-        inside = int((out_of["spread_pct"] <= out_of["drift_pct"]).sum())
-        print(
-            f"  of the other {len(out_of)}, {inside} differ by less than their p50 moved inside "
-            "one run (drift_pct: the slowest over the fastest fifth of a run's samples)"
-        )
+    print(spread_summary(spread))
     print("startup p50 per entry count, ms (EDN: slurp + read-string; Datalevin: open + one read):")
     print((startup / 1e3).round(2).to_string())
     print("measured in-JVM Datalevin throughput beside the published figures (migration-plan.md):")

@@ -448,8 +448,8 @@ def _to_clj(v: Any, c: _Clj, edn: Any) -> Any:
         arr = c.ObjectArray(2 * len(v))
         i = 0
         for k, x in v.items():
-            arr[i] = k if type(k) is str else _to_clj(k, c, edn)
-            arr[i + 1] = x if type(x) is str else _to_clj(x, c, edn)
+            arr[i] = _in(k, c, edn)
+            arr[i + 1] = _in(x, c, edn)
             i += 2
         if len(v) <= 8:
             return c.PersistentArrayMap.createAsIfByAssoc(arr)
